@@ -1,0 +1,35 @@
+import type { MiddlewareHandler } from "hono";
+import { forbidden } from "../errors";
+import type { ApiEnv } from "./env";
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * The origin browsers use to reach this request's server: PUBLIC_URL when configured, otherwise
+ * the scheme and Host of the request itself (X-Forwarded-Proto counts only behind a trusted proxy).
+ */
+export function requestOrigin(headers: Headers, options: { publicUrl: string | undefined; trustProxy: boolean; encrypted: boolean }): string | null {
+  if (options.publicUrl) return new URL(options.publicUrl).origin;
+  const host = headers.get("host");
+  if (!host) return null;
+  const forwardedProto = options.trustProxy ? headers.get("x-forwarded-proto")?.split(",")[0]?.trim() : undefined;
+  const scheme = forwardedProto ?? (options.encrypted ? "https" : "http");
+  return `${scheme}://${host}`;
+}
+
+/**
+ * Refuses state-changing requests that a page on another origin sent with the user's cookies
+ * (CSRF): the Origin header, which browsers always send on such requests, must be the app's.
+ */
+export function sameOrigin(options: { publicUrl: string | undefined; trustProxy: boolean }): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    if (SAFE_METHODS.has(c.req.method)) return next();
+    const origin = c.req.header("origin");
+    const encrypted = "encrypted" in c.env.incoming.socket && Boolean(c.env.incoming.socket.encrypted);
+    const expected = requestOrigin(c.req.raw.headers, { ...options, encrypted });
+    if (!origin || origin !== expected) {
+      throw forbidden(`Cross-origin request refused: Origin must be ${expected ?? "the app's origin"}.`, { origin });
+    }
+    return next();
+  };
+}

@@ -1,0 +1,3 @@
+export { createAuth, CLIENT_IP_HEADER, type Auth, type AuthOptions } from "./auth";
+export { colorFor, USER_COLORS } from "./colors";
+export { resolveAuthSecret } from "./secret";

@@ -1,0 +1,4 @@
+export type { Bus } from "./bus";
+export { InProcessBusNetwork } from "./in-process-bus";
+export { RedisBus } from "./redis-bus";
+export { createBus } from "./create-bus";

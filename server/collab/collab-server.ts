@@ -1,0 +1,127 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import { requestOrigin, sessionUser } from "../api";
+import type { Auth } from "../auth";
+import { canEdit, type DocumentsRepository } from "../documents";
+import { rejectUpgrade } from "../http/upgrade";
+import type { Logger } from "../logger";
+import { CloseCode } from "./close-codes";
+import type { RoomConnection, RoomUser } from "./connection";
+import type { RoomRegistry } from "./registry";
+
+/** Path prefix of the collaboration endpoint: `/collab/<documentId>`. */
+export const COLLAB_PREFIX = "/collab/";
+const DOCUMENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface CollabServerOptions {
+  auth: Auth;
+  documents: DocumentsRepository;
+  rooms: RoomRegistry;
+  logger: Logger;
+  publicUrl: string | undefined;
+  trustProxy: boolean;
+  /** Largest message accepted; larger ones close the connection with 1009. */
+  maxPayloadBytes: number;
+  heartbeatMs: number;
+  /** Told of every accepted connection and its end (presence). */
+  presence?: { join(documentId: string, user: RoomUser): void; leave(documentId: string, userId: string): void };
+}
+
+/** Adapts a `ws` socket to what a room needs. */
+function toRoomConnection(socket: WebSocket): RoomConnection {
+  return {
+    send: (message) => {
+      if (socket.readyState === socket.OPEN) socket.send(message, { binary: true });
+    },
+    close: (code, reason) => socket.close(code, reason),
+  };
+}
+
+/**
+ * The WebSocket side of co-editing: authenticates the upgrade (session cookie, Origin, the
+ * user's role) before accepting the socket, joins it to the document's room, and keeps it
+ * alive with pings; a connection that misses a pong is terminated and leaves at once.
+ */
+export class CollabServer {
+  private readonly wss: WebSocketServer;
+  private readonly alive = new WeakMap<WebSocket, boolean>();
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(private readonly options: CollabServerOptions) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false });
+    this.heartbeat = setInterval(() => this.checkHeartbeats(), options.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** Number of open collaboration sockets. */
+  get connectionCount(): number {
+    return this.wss.clients.size;
+  }
+
+  /** The `upgrade` route for `/collab/`. */
+  readonly handleUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> => {
+    const documentId = url.pathname.slice(COLLAB_PREFIX.length);
+    if (!DOCUMENT_ID.test(documentId)) return rejectUpgrade(socket, 400, "Expected /collab/<document id>.");
+
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
+    const encrypted = "encrypted" in req.socket && Boolean(req.socket.encrypted);
+    const expected = requestOrigin(headers, { publicUrl: this.options.publicUrl, trustProxy: this.options.trustProxy, encrypted });
+    if (headers.get("origin") !== expected) return rejectUpgrade(socket, 403, `Cross-origin WebSocket refused: Origin must be ${expected ?? "the app's origin"}.`);
+
+    const user = await sessionUser(this.options.auth, headers);
+    if (!user) return rejectUpgrade(socket, 401, "Sign in to continue.");
+    const role = await this.options.documents.roleOf(documentId, user.id);
+    if (!role) return rejectUpgrade(socket, 404, "Document not found.");
+    if (socket.destroyed) return;
+
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const connection = toRoomConnection(ws);
+      const roomUser: RoomUser = { id: user.id, name: user.name, color: user.color };
+      const room = this.options.rooms.join(documentId, connection, roomUser, {
+        readOnly: !canEdit(role),
+        acks: url.searchParams.get("acks") === "1",
+      });
+      this.alive.set(ws, true);
+      ws.on("pong", () => this.alive.set(ws, true));
+      ws.on("message", (data, isBinary) => {
+        if (!isBinary) {
+          ws.close(CloseCode.malformedMessage, "Text frames are not part of the protocol.");
+          return;
+        }
+        room.receive(connection, toUint8Array(data));
+      });
+      this.options.presence?.join(documentId, roomUser);
+      ws.on("close", () => {
+        room.leave(connection);
+        this.options.presence?.leave(documentId, user.id);
+      });
+      ws.on("error", (error) => this.options.logger.debug({ err: error, documentId, userId: user.id }, "collab socket error"));
+    });
+  };
+
+  private checkHeartbeats(): void {
+    for (const ws of this.wss.clients) {
+      if (this.alive.get(ws) === false) {
+        // terminate() emits "close" at once, so the room drops its awareness immediately.
+        ws.terminate();
+        continue;
+      }
+      this.alive.set(ws, false);
+      ws.ping();
+    }
+  }
+
+  /** Stops the heartbeat and closes the WebSocket server (rooms close their own sockets). */
+  close(): void {
+    clearInterval(this.heartbeat);
+    for (const ws of this.wss.clients) ws.terminate();
+    this.wss.close();
+  }
+}
+
+function toUint8Array(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}

@@ -1,0 +1,15 @@
+/**
+ * What a room needs of a client connection. The `ws` socket is one adapter to it
+ * (ws-connection.ts); tests use in-process pairs.
+ */
+export interface RoomConnection {
+  send(message: Uint8Array): void;
+  close(code: number, reason: string): void;
+}
+
+/** Who is behind a connection, as authenticated at the upgrade. */
+export interface RoomUser {
+  id: string;
+  name: string;
+  color: string;
+}

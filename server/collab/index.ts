@@ -1,0 +1,10 @@
+export { CloseCode, FINAL_CLOSE_CODES, type CloseCodeName } from "./close-codes";
+export { CollabServer, COLLAB_PREFIX, type CollabServerOptions } from "./collab-server";
+export type { RoomConnection, RoomUser } from "./connection";
+export { MemoryStore } from "./memory-store";
+export { PostgresStore } from "./postgres-store";
+export { RoomRegistry } from "./registry";
+export { Room, type RoomOptions } from "./room";
+export type { DocumentStore, LogSize } from "./store";
+export { DEFAULT_WRITER_OPTIONS, mergeToSnapshot, UpdateWriter, type WriterOptions } from "./update-writer";
+export * as protocol from "./protocol";

@@ -1,0 +1,462 @@
+import * as awarenessProtocol from "y-protocols/awareness";
+import * as Y from "yjs";
+import type { Bus } from "../bus";
+import type { Logger } from "../logger";
+import { mentionsAdded, type DetectedMention } from "../mentions/detect";
+import { CloseCode } from "./close-codes";
+import type { RoomConnection, RoomUser } from "./connection";
+import {
+  decodeAwarenessUpdate,
+  decodeMessage,
+  encodeAwareness,
+  encodeAwarenessUpdate,
+  encodeSaved,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeUpdate,
+  ProtocolError,
+  type ClientMessage,
+} from "./protocol";
+import { decodeRoomBusMessage, encodeRoomBusMessage, roomChannel, type RoomBusMessage } from "./room-bus";
+import type { DocumentStore } from "./store";
+import { UpdateWriter, type WriterOptions } from "./update-writer";
+
+/** Origin of the transaction that applies the stored state: not stored again, not broadcast. */
+const LOAD_ORIGIN = Symbol("load");
+/** Origin of changes from other instances: relayed to local clients, never stored or published again. */
+const BUS_ORIGIN = Symbol("bus");
+/** Marks a broadcast that must reach every connection, the sender included. */
+const HELD_BACK = Symbol("held-back");
+/** An encoded update with nothing in it (no structs, empty delete set). */
+const EMPTY_UPDATE_BYTES = 2;
+
+interface Peer {
+  user: RoomUser;
+  readOnly: boolean;
+  /** Wants `saved` messages (Tandem's own client, `?acks=1`). */
+  acks: boolean;
+  /** Awareness client ids this connection has announced; only it may change them. */
+  clientIds: Set<number>;
+  /** Messages that arrived before the room finished loading, replayed in order on admission. */
+  queued?: Uint8Array[];
+}
+
+type RoomState = { kind: "loading" } | { kind: "ready" } | { kind: "failed"; error: unknown } | { kind: "closed" };
+
+export interface RoomOptions {
+  store: DocumentStore;
+  logger: Logger;
+  writer?: WriterOptions;
+  /** Called when the last connection leaves (the registry decides when to unload). */
+  onEmpty?: (room: Room) => void;
+  /** Other instances with the same document: updates and awareness are exchanged over it. */
+  bus?: Bus;
+  /** Mention nodes a client's accepted update added (detected from the update itself). */
+  onMentions?: (found: { documentId: string; authorId: string; mentions: DetectedMention[] }) => void;
+}
+
+/**
+ * One loaded document: its Y.Doc, its awareness and its connections. It admits no client before
+ * the stored state is loaded, stores every accepted update through its writer, and broadcasts
+ * the updates of one event-loop turn as one message, encoded once for all receivers.
+ */
+export class Room {
+  readonly doc = new Y.Doc({ gc: true });
+  readonly awareness = new awarenessProtocol.Awareness(this.doc);
+  private readonly writer: UpdateWriter;
+  private readonly peers = new Map<RoomConnection, Peer>();
+  private readonly clientOwners = new Map<number, RoomConnection>();
+  private state: RoomState = { kind: "loading" };
+  private readonly logger: Logger;
+
+  private outgoingUpdates: Uint8Array[] = [];
+  private outgoingOrigins = new Set<unknown>();
+  private outgoingAwareness = new Set<number>();
+  private flushScheduled = false;
+  /** Per Yjs client, the clock up to which its updates are stored durably. */
+  private readonly durable = new Map<number, number>();
+
+  constructor(
+    readonly documentId: string,
+    private readonly options: RoomOptions,
+  ) {
+    this.logger = options.logger.child({ documentId });
+    this.writer = new UpdateWriter(documentId, options.store, this.logger, options.writer, this.onStored);
+    // The server has no presence of its own.
+    this.awareness.setLocalState(null);
+    this.doc.on("update", this.onDocUpdate);
+    this.awareness.on("update", this.onAwarenessUpdate);
+    if (options.onMentions) this.doc.getXmlFragment("default").observeDeep(this.onContentChange);
+    // Subscribed before loading, so nothing another instance accepts meanwhile is missed.
+    this.unsubscribeBus = options.bus?.subscribe(roomChannel(documentId), this.onBusMessage);
+  }
+
+  private readonly unsubscribeBus: (() => void) | undefined;
+
+  get connectionCount(): number {
+    return this.peers.size;
+  }
+
+  get isReady(): boolean {
+    return this.state.kind === "ready";
+  }
+
+  get isClosed(): boolean {
+    return this.state.kind === "closed";
+  }
+
+  /** Updates accepted but not yet stored. */
+  get unsavedUpdates(): number {
+    return this.writer.pendingCount;
+  }
+
+  /**
+   * Loads the stored state, then admits the connections that joined meanwhile. On failure they
+   * are closed with `loadFailed` and nothing is ever written.
+   */
+  async load(): Promise<void> {
+    try {
+      const updates = await this.options.store.load(this.documentId);
+      Y.transact(this.doc, () => {
+        for (const update of updates) Y.applyUpdate(this.doc, update);
+      }, LOAD_ORIGIN);
+      for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(this.doc))) this.durable.set(client, clock);
+    } catch (error) {
+      this.state = { kind: "failed", error };
+      this.logger.error({ err: error }, "loading the document failed");
+      for (const connection of [...this.peers.keys()]) connection.close(CloseCode.loadFailed, "The document could not be loaded. Try again shortly.");
+      this.peers.clear();
+      this.destroy();
+      throw error;
+    }
+    this.state = { kind: "ready" };
+    // Everyone who joined left while it loaded: nobody else will report the room empty.
+    if (this.peers.size === 0) this.options.onEmpty?.(this);
+    for (const [connection, peer] of this.peers) this.admit(connection, peer);
+    // Instances that hold this document answer with whatever they have that we lack.
+    this.publishStateVector();
+  }
+
+  /** Tells other instances what this room has; they answer with what it lacks (healing). */
+  publishStateVector(): void {
+    if (this.state.kind !== "ready" || !this.options.bus) return;
+    this.options.bus.publish(roomChannel(this.documentId), encodeRoomBusMessage({ kind: "state-vector", stateVector: Y.encodeStateVector(this.doc) }));
+  }
+
+  /** Adds a connection; before the load completes it waits (its messages are queued). */
+  join(connection: RoomConnection, user: RoomUser, options: { readOnly: boolean; acks?: boolean }): void {
+    if (this.state.kind === "failed" || this.state.kind === "closed") {
+      connection.close(this.state.kind === "failed" ? CloseCode.loadFailed : CloseCode.serviceRestart, "The document is not available on this server right now.");
+      return;
+    }
+    const peer: Peer = { user, readOnly: options.readOnly, acks: options.acks ?? false, clientIds: new Set() };
+    this.peers.set(connection, peer);
+    if (this.state.kind === "ready") this.admit(connection, peer);
+    else peer.queued = [];
+  }
+
+  /** Handles one message from a connection. A malformed one closes that connection only. */
+  receive(connection: RoomConnection, data: Uint8Array): void {
+    const peer = this.peers.get(connection);
+    if (!peer) return;
+    if (peer.queued) {
+      peer.queued.push(data);
+      return;
+    }
+    try {
+      this.handle(connection, peer, decodeMessage(data));
+    } catch (error) {
+      const reason = error instanceof ProtocolError ? error.message : "invalid Yjs update";
+      this.logger.warn({ err: error, userId: peer.user.id }, "malformed message; closing the connection");
+      this.leave(connection);
+      connection.close(CloseCode.malformedMessage, reason.slice(0, 120));
+    }
+  }
+
+  /** Removes a connection and its awareness states (at once, so its cursor disappears). */
+  leave(connection: RoomConnection): void {
+    const peer = this.peers.get(connection);
+    if (!peer) return;
+    this.peers.delete(connection);
+    const clientIds = [...peer.clientIds].filter((id) => this.clientOwners.get(id) === connection);
+    for (const id of clientIds) this.clientOwners.delete(id);
+    if (clientIds.length > 0 && this.state.kind === "ready") awarenessProtocol.removeAwarenessStates(this.awareness, clientIds, connection);
+    if (this.peers.size === 0) this.options.onEmpty?.(this);
+  }
+
+  /** Changes what a connected user may do (their role changed). */
+  setReadOnly(userId: string, readOnly: boolean): void {
+    for (const peer of this.peers.values()) if (peer.user.id === userId) peer.readOnly = readOnly;
+  }
+
+  /** Closes every connection of one user (access revoked) or of everyone (userId undefined). */
+  disconnect(code: number, reason: string, userId?: string): void {
+    for (const [connection, peer] of [...this.peers]) {
+      if (userId !== undefined && peer.user.id !== userId) continue;
+      this.leave(connection);
+      connection.close(code, reason);
+    }
+  }
+
+  /** Resolves once every accepted update is stored. */
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+
+  /**
+   * Stores everything and compacts the log, then releases memory — unless someone joined
+   * meanwhile. Returns whether the room closed.
+   */
+  async unload(): Promise<boolean> {
+    if (this.state.kind !== "ready") return this.state.kind === "closed";
+    await this.writer.flush();
+    await this.storeWhatTheStoreLacks();
+    await this.writer.compact();
+    if (this.peers.size > 0 || this.state.kind !== "ready") return false;
+    // A client may have joined, edited and left while this flushed or compacted: store that too.
+    if (this.writer.pendingCount > 0) return this.unload();
+    this.destroy();
+    return true;
+  }
+
+  /**
+   * Updates that reached this room from another instance are stored by the instance that
+   * accepted them; if that instance died before storing them, this room is the last holder.
+   * Before letting go, store whatever the stored state lacks.
+   */
+  private async storeWhatTheStoreLacks(): Promise<void> {
+    if (!this.options.bus) return;
+    const stored = new Y.Doc();
+    try {
+      for (const update of await this.options.store.load(this.documentId)) Y.applyUpdate(stored, update);
+      // The diff always carries the whole delete set; it is missing only if applying it changes the stored state.
+      const missing = Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(stored));
+      let changed = false;
+      stored.once("update", () => (changed = true));
+      Y.applyUpdate(stored, missing);
+      if (changed) {
+        this.writer.enqueue(missing);
+        await this.writer.flush();
+      }
+    } catch (error) {
+      this.logger.error({ err: error }, "checking the stored state before unloading failed");
+    } finally {
+      stored.destroy();
+    }
+  }
+
+  /** Server shutdown: closes every connection so clients reconnect elsewhere, then stores everything. */
+  async shutdown(): Promise<void> {
+    this.disconnect(CloseCode.serviceRestart, "The server is restarting.");
+    if (this.state.kind === "ready") {
+      await this.writer.flush();
+      await this.storeWhatTheStoreLacks();
+    }
+    this.destroy();
+  }
+
+  private destroy(): void {
+    if (this.state.kind !== "failed") this.state = { kind: "closed" };
+    this.writer.close();
+    this.unsubscribeBus?.();
+    this.doc.off("update", this.onDocUpdate);
+    if (this.options.onMentions) this.doc.getXmlFragment("default").unobserveDeep(this.onContentChange);
+    this.awareness.off("update", this.onAwarenessUpdate);
+    this.awareness.destroy();
+    this.doc.destroy();
+  }
+
+  private admit(connection: RoomConnection, peer: Peer): void {
+    const queued = peer.queued ?? [];
+    delete peer.queued;
+    // Our state vector: the client answers with whatever it has that we lack (offline edits).
+    connection.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
+    const states = [...this.awareness.getStates().keys()];
+    if (states.length > 0) connection.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, states)));
+    if (peer.acks) connection.send(this.savedMessage());
+    for (const data of queued) {
+      if (!this.peers.has(connection)) break;
+      this.receive(connection, data);
+    }
+  }
+
+  private handle(connection: RoomConnection, peer: Peer, message: ClientMessage): void {
+    switch (message.kind) {
+      case "sync-step-1":
+        connection.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, message.stateVector)));
+        return;
+      case "sync-step-2":
+      case "update":
+        // A viewer's writes are neither applied, stored nor relayed.
+        if (peer.readOnly) return;
+        if (this.doc.store.pendingStructs || this.doc.store.pendingDs) {
+          // This update may release updates Yjs held back for it (from other clients): the
+          // resulting broadcast then carries their content too, which the sender lacks.
+          this.outgoingOrigins.add(HELD_BACK);
+        }
+        Y.applyUpdate(this.doc, message.update, connection);
+        return;
+      case "awareness":
+        this.applyAwareness(connection, peer, message.update);
+        return;
+      case "query-awareness":
+        connection.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awareness.getStates().keys()])));
+        return;
+      default: {
+        const unknown: never = message;
+        throw new ProtocolError(`unhandled message ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  /**
+   * Applies a client's awareness update with the server's word on identity: `user` is always
+   * the connection's authenticated user, and a client id announced by another connection is
+   * not this one's to change.
+   */
+  private applyAwareness(connection: RoomConnection, peer: Peer, update: Uint8Array): void {
+    const entries = decodeAwarenessUpdate(update).filter((entry) => {
+      const owner = this.clientOwners.get(entry.clientId);
+      return owner === undefined || owner === connection;
+    });
+    if (entries.length === 0) return;
+    for (const entry of entries) {
+      if (entry.state !== null) {
+        entry.state = { ...entry.state, user: { id: peer.user.id, name: peer.user.name, color: peer.user.color } };
+        this.clientOwners.set(entry.clientId, connection);
+        peer.clientIds.add(entry.clientId);
+      }
+    }
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessUpdate(entries), connection);
+  }
+
+  private savedMessage(): Uint8Array {
+    return encodeSaved(Y.encodeStateVector(this.durable));
+  }
+
+  private readonly onStored = (update: Uint8Array): void => {
+    // parseUpdateMeta's `to` is where each client's structs in this batch end; the state vector
+    // of an update counts only clients whose structs start at clock 0.
+    for (const [client, clock] of Y.parseUpdateMeta(update).to) {
+      if ((this.durable.get(client) ?? 0) < clock) this.durable.set(client, clock);
+    }
+    if (this.state.kind !== "ready") return;
+    let message: Uint8Array | undefined;
+    for (const [connection, peer] of this.peers) {
+      if (!peer.acks || peer.queued) continue;
+      message ??= this.savedMessage();
+      connection.send(message);
+    }
+  };
+
+  /** Runs inside the transaction's observers, where Yjs can say what was added. */
+  private readonly onContentChange = (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction): void => {
+    const peer = this.peers.get(transaction.origin as RoomConnection);
+    if (!peer) return;
+    const mentions = mentionsAdded(events);
+    if (mentions.length > 0) this.options.onMentions?.({ documentId: this.documentId, authorId: peer.user.id, mentions });
+  };
+
+  private readonly onBusMessage = (data: Uint8Array): void => {
+    if (this.state.kind === "closed" || this.state.kind === "failed") return;
+    let message: RoomBusMessage;
+    try {
+      message = decodeRoomBusMessage(data);
+    } catch (error) {
+      this.logger.warn({ err: error }, "malformed message from another instance; ignored");
+      return;
+    }
+    try {
+      switch (message.kind) {
+        case "update":
+          Y.applyUpdate(this.doc, message.update, BUS_ORIGIN);
+          return;
+        case "awareness":
+          awarenessProtocol.applyAwarenessUpdate(this.awareness, message.update, BUS_ORIGIN);
+          return;
+        case "state-vector":
+          this.answerStateVector(message.stateVector);
+          return;
+        default: {
+          const unknown: never = message;
+          throw new Error(`unhandled room bus message ${JSON.stringify(unknown)}`);
+        }
+      }
+    } catch (error) {
+      this.logger.warn({ err: error, kind: message.kind }, "applying a message from another instance failed");
+    }
+  };
+
+  /** Sends a peer what it lacks, and our own state vector when it has something we lack. */
+  private answerStateVector(encoded: Uint8Array): void {
+    if (this.state.kind !== "ready" || !this.options.bus) return;
+    const theirs = Y.decodeStateVector(encoded);
+    const missing = Y.encodeStateAsUpdate(this.doc, encoded);
+    if (missing.byteLength > EMPTY_UPDATE_BYTES) this.options.bus.publish(roomChannel(this.documentId), encodeRoomBusMessage({ kind: "update", update: missing }));
+    const ours = Y.decodeStateVector(Y.encodeStateVector(this.doc));
+    for (const [client, clock] of theirs) {
+      if ((ours.get(client) ?? 0) < clock) {
+        this.publishStateVector();
+        return;
+      }
+    }
+  }
+
+  private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin === LOAD_ORIGIN) return;
+    if (origin !== BUS_ORIGIN) {
+      // Only the instance that accepted an update stores it and tells the others.
+      this.writer.enqueue(update);
+      this.options.bus?.publish(roomChannel(this.documentId), encodeRoomBusMessage({ kind: "update", update }));
+    }
+    this.outgoingUpdates.push(update);
+    this.outgoingOrigins.add(origin);
+    this.scheduleFlush();
+  };
+
+  private readonly onAwarenessUpdate = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown): void => {
+    for (const id of added) this.outgoingAwareness.add(id);
+    for (const id of updated) this.outgoingAwareness.add(id);
+    for (const id of removed) this.outgoingAwareness.add(id);
+    // Changes made by local connections (not relayed ones, not local timeouts) go to the other instances.
+    if (this.options.bus && origin !== BUS_ORIGIN && typeof origin === "object" && origin !== null) {
+      const changed = [...added, ...updated, ...removed];
+      this.options.bus.publish(roomChannel(this.documentId), encodeRoomBusMessage({ kind: "awareness", update: awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed) }));
+    }
+    this.scheduleFlush();
+  };
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // setImmediate runs after every socket read of this event-loop turn: one message for all of them.
+    setImmediate(this.flushOutgoing);
+  }
+
+  private readonly flushOutgoing = (): void => {
+    this.flushScheduled = false;
+    if (this.state.kind !== "ready") return;
+    if (this.outgoingUpdates.length > 0) {
+      const updates = this.outgoingUpdates;
+      const origins = this.outgoingOrigins;
+      this.outgoingUpdates = [];
+      this.outgoingOrigins = new Set();
+      const message = encodeUpdate(updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates));
+      // A lone sender already has its own update; with several senders, everyone gets the merge.
+      const skip = origins.size === 1 ? [...origins][0] : undefined;
+      for (const connection of this.peers.keys()) if (connection !== skip) this.sendTo(connection, message);
+    }
+    if (this.outgoingAwareness.size > 0) {
+      const clients = [...this.outgoingAwareness];
+      this.outgoingAwareness.clear();
+      const message = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients));
+      for (const connection of this.peers.keys()) this.sendTo(connection, message);
+    }
+  };
+
+  private sendTo(connection: RoomConnection, message: Uint8Array): void {
+    const peer = this.peers.get(connection);
+    if (!peer || peer.queued) return;
+    connection.send(message);
+  }
+}

@@ -1,0 +1,144 @@
+import * as Y from "yjs";
+import type { Logger } from "../logger";
+import type { DocumentStore } from "./store";
+
+export interface WriterOptions {
+  /** How long the first update of a batch waits for others before the batch is written. */
+  flushDelayMs: number;
+  /** Compact once the log holds this many rows or bytes. */
+  compactAfterRows: number;
+  compactAfterBytes: number;
+  /** Retry backoff after a failed write. */
+  retryMinMs: number;
+  retryMaxMs: number;
+}
+
+export const DEFAULT_WRITER_OPTIONS: WriterOptions = {
+  flushDelayMs: 50,
+  compactAfterRows: 500,
+  compactAfterBytes: 4 * 1024 * 1024,
+  retryMinMs: 100,
+  retryMaxMs: 5_000,
+};
+
+/** Merges stored updates into one snapshot, dropping deleted content (garbage collection). */
+export function mergeToSnapshot(updates: Uint8Array[]): Uint8Array {
+  const doc = new Y.Doc();
+  Y.transact(doc, () => {
+    for (const update of updates) Y.applyUpdate(doc, update);
+  });
+  const snapshot = Y.encodeStateAsUpdate(doc);
+  doc.destroy();
+  return snapshot;
+}
+
+/**
+ * Appends one document's accepted updates to its log in batches: at most `flushDelayMs` after an
+ * update arrives, all updates that arrived meanwhile go in as one merged row. A failed write keeps
+ * the updates in memory and retries with backoff, so nothing is dropped while the database is down.
+ */
+export class UpdateWriter {
+  private pending: Uint8Array[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | undefined;
+  private failures = 0;
+  private idleWaiters: Array<() => void> = [];
+  private compacting: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly documentId: string,
+    private readonly store: DocumentStore,
+    private readonly logger: Logger,
+    private readonly options: WriterOptions = DEFAULT_WRITER_OPTIONS,
+    /** Called with each batch once it is stored. */
+    private readonly onStored?: (update: Uint8Array) => void,
+  ) {}
+
+  /** Updates accepted but not yet stored. */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  enqueue(update: Uint8Array): void {
+    this.pending.push(update);
+    if (!this.timer && !this.writing) this.schedule(this.options.flushDelayMs);
+  }
+
+  /** Resolves once every update enqueued so far is stored (waits through retries). */
+  flush(): Promise<void> {
+    if (this.pending.length === 0 && !this.writing) return Promise.resolve();
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      void this.write();
+    }
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Merges the log into a snapshot now (room unload). Never throws: a failure is logged and the log stays. */
+  async compact(): Promise<void> {
+    await this.runCompaction();
+  }
+
+  /** Stops timers; pending updates are kept only if flush() was awaited first. */
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.write();
+    }, delayMs);
+  }
+
+  private write(): Promise<void> {
+    if (this.writing) return this.writing;
+    this.writing = this.writeBatch().finally(() => {
+      this.writing = undefined;
+      if (this.pending.length > 0 && !this.timer) {
+        const delay = this.failures === 0 ? 0 : Math.min(this.options.retryMaxMs, this.options.retryMinMs * 2 ** (this.failures - 1));
+        // Backoff with jitter, so instances do not hammer a recovering database in step.
+        this.schedule(this.failures === 0 ? delay : delay / 2 + Math.random() * (delay / 2));
+      } else if (this.pending.length === 0) {
+        for (const resolve of this.idleWaiters.splice(0)) resolve();
+      }
+    });
+    return this.writing;
+  }
+
+  private async writeBatch(): Promise<void> {
+    const batch = this.pending.slice();
+    if (batch.length === 0) return;
+    const update = batch.length === 1 ? (batch[0] as Uint8Array) : Y.mergeUpdates(batch);
+    try {
+      const size = await this.store.append(this.documentId, update);
+      // Only now are they durable; updates that arrived during the write stay pending.
+      this.pending.splice(0, batch.length);
+      this.onStored?.(update);
+      if (this.failures > 0) this.logger.info({ documentId: this.documentId, failures: this.failures }, "update log writable again");
+      this.failures = 0;
+      if (size.rows >= this.options.compactAfterRows || size.bytes >= this.options.compactAfterBytes) void this.runCompaction();
+    } catch (error) {
+      this.failures += 1;
+      this.logger.error({ err: error, documentId: this.documentId, pendingUpdates: this.pending.length, failures: this.failures }, "storing updates failed; keeping them in memory and retrying");
+    }
+  }
+
+  private runCompaction(): Promise<void> {
+    this.compacting ??= this.store
+      .compact(this.documentId, mergeToSnapshot)
+      .then((done) => {
+        if (!done) this.logger.debug({ documentId: this.documentId }, "compaction skipped: another instance holds the lock");
+      })
+      .catch((error: unknown) => this.logger.error({ err: error, documentId: this.documentId }, "compaction failed; the log is kept"))
+      .finally(() => {
+        this.compacting = undefined;
+      });
+    return this.compacting;
+  }
+}

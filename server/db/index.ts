@@ -1,0 +1,19 @@
+export { openDatabase, redactPassword, type Database, type OpenDatabaseOptions } from "./database";
+export {
+  EMBEDDED_DATABASE_NAME,
+  EmbeddedPostgresError,
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+  type EmbeddedPostgresOptions,
+} from "./embedded-postgres";
+export {
+  applyMigrations,
+  diffMigrationsAgainstSchema,
+  MIGRATION_LOCK_KEY,
+  MigrationError,
+  MIGRATIONS_DIR,
+  readMigrationsList,
+  SCHEMA_PATH,
+  type MigrationSources,
+} from "./migrate";
+export { createPrisma, type PrismaClient, type PrismaOptions } from "./prisma";

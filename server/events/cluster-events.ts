@@ -1,0 +1,60 @@
+import type { Bus } from "../bus";
+import type { DocumentEvent } from "../documents";
+import type { Logger } from "../logger";
+import type { EventHub } from "./hub";
+import type { StreamEvent } from "./types";
+
+const USER_EVENTS = "user-events";
+const DOCUMENT_EVENTS = "document-events";
+
+/**
+ * Events that must reach every instance: stream events for a user (a notification created on
+ * one instance, the user's streams on others) and document access changes (rooms and streams
+ * everywhere react). Each is handled locally at once and published for the other instances.
+ */
+export class ClusterEvents {
+  private readonly unsubscribe: Array<() => void>;
+
+  constructor(
+    private readonly deps: { bus: Bus; hub: EventHub; onDocumentEvent: (event: DocumentEvent) => void; logger: Logger },
+  ) {
+    this.unsubscribe = [
+      deps.bus.subscribe(USER_EVENTS, (data) => {
+        const message = this.parse<{ userId: string; event: StreamEvent }>(data);
+        if (message) deps.hub.publish(message.userId, message.event);
+      }),
+      deps.bus.subscribe(DOCUMENT_EVENTS, (data) => {
+        const event = this.parse<DocumentEvent>(data);
+        if (event) deps.onDocumentEvent(event);
+      }),
+    ];
+  }
+
+  /** Delivers a stream event to every stream of the user, on every instance. */
+  readonly toUser = (userId: string, event: StreamEvent): void => {
+    this.deps.hub.publish(userId, event);
+    this.send(USER_EVENTS, { userId, event });
+  };
+
+  readonly documentChanged = (event: DocumentEvent): void => {
+    this.deps.onDocumentEvent(event);
+    this.send(DOCUMENT_EVENTS, event);
+  };
+
+  close(): void {
+    for (const stop of this.unsubscribe) stop();
+  }
+
+  private send(channel: string, message: unknown): void {
+    this.deps.bus.publish(channel, new TextEncoder().encode(JSON.stringify(message)));
+  }
+
+  private parse<T>(data: Uint8Array): T | null {
+    try {
+      return JSON.parse(new TextDecoder().decode(data)) as T;
+    } catch {
+      this.deps.logger.warn("malformed event from another instance; ignored");
+      return null;
+    }
+  }
+}
