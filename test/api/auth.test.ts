@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { USER_COLORS } from "../../server/auth";
+import { buildUser, TestClient, type ErrorBody } from "../helpers/client";
+import { startTestServer, type TestServer } from "../helpers/server";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server?.close());
+
+describe("accounts", () => {
+  it("signs up, signs in and out with an HttpOnly SameSite=Lax session cookie", async () => {
+    const user = buildUser();
+    const anon = new TestClient(server.url);
+    const signUp = await anon.request("POST", "/api/auth/sign-up/email", user);
+    expect(signUp.status).toBe(200);
+    const cookie = signUp.headers.getSetCookie().find((c) => c.includes("session_token"));
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    expect(cookie).not.toMatch(/Secure/i);
+    // The session secret stays in the HttpOnly cookie, out of reach of page scripts.
+    expect(signUp.body).not.toHaveProperty("token");
+    expect(signUp.body).toMatchObject({ user: { email: user.email } });
+
+    const me = await anon.request<{ id: string; email: string; name: string; color: string }>("GET", "/api/users/me");
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ email: user.email, name: user.name });
+    expect(USER_COLORS).toContain(me.body.color);
+
+    expect((await anon.request("POST", "/api/auth/sign-out", {})).status).toBe(200);
+    expect((await anon.request("GET", "/api/users/me")).status).toBe(401);
+
+    const again = new TestClient(server.url);
+    const signIn = await again.request("POST", "/api/auth/sign-in/email", { email: user.email, password: user.password });
+    expect(signIn.status).toBe(200);
+    const meAgain = await again.request<{ id: string; color: string }>("GET", "/api/users/me");
+    expect(meAgain.body).toMatchObject({ id: me.body.id, color: me.body.color });
+  });
+
+  it("refuses a wrong password and a duplicate email", async () => {
+    const user = buildUser();
+    await TestClient.signUp(server.url, user);
+    const wrong = await new TestClient(server.url).request("POST", "/api/auth/sign-in/email", { email: user.email, password: "not the password" });
+    expect(wrong.status).toBe(401);
+    const duplicate = await new TestClient(server.url).request("POST", "/api/auth/sign-up/email", user);
+    expect(duplicate.status).toBeGreaterThanOrEqual(400);
+    expect(duplicate.status).toBeLessThan(500);
+  });
+
+  it("answers 401 with a JSON error without a session", async () => {
+    const reply = await new TestClient(server.url).request<ErrorBody>("GET", "/api/users/me");
+    expect(reply.status).toBe(401);
+    expect(reply.body.error.code).toBe("unauthorized");
+    expect(reply.body.error.message).toBeTruthy();
+  });
+
+  it("answers unknown API routes with a JSON 404", async () => {
+    const reply = await new TestClient(server.url).request<ErrorBody>("GET", "/api/nope");
+    expect(reply.status).toBe(404);
+    expect(reply.body.error.code).toBe("not_found");
+  });
+});
+
+describe("sign-in rate limiting", () => {
+  let limited: TestServer;
+  beforeAll(async () => {
+    limited = await startTestServer({ AUTH_RATE_LIMIT_MAX: "3" });
+  });
+  afterAll(() => limited?.close());
+
+  it("answers 429 once a client exceeds the sign-in budget", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const reply = await new TestClient(limited.url).request("POST", "/api/auth/sign-in/email", { email: "nobody@example.test", password: "whatever-password" });
+      statuses.push(reply.status);
+    }
+    expect(statuses.slice(0, 3)).toEqual([401, 401, 401]);
+    expect(statuses.slice(3)).toEqual([429, 429]);
+  });
+
+  it("does not let a client choose its own bucket through X-Forwarded-For", async () => {
+    const reply = await new TestClient(limited.url).request("POST", "/api/auth/sign-in/email", { email: "nobody@example.test", password: "whatever-password" }, { "x-forwarded-for": "203.0.113.9" });
+    expect(reply.status).toBe(429);
+  });
+});
