@@ -96,9 +96,11 @@ describe("loading", () => {
     store.releaseLoad();
     await loading;
     expect(room.isReady).toBe(true);
-    expect(a.connection.sent.map((m) => decodeMessage(m).kind)).toEqual(["sync-step-1", "sync-step-2"]);
+    // The waiting step 1 is answered from the stored updates first (the client decodes them while
+    // the room applies them), then the room sends its own step 1.
+    expect(a.connection.sent.map((m) => decodeMessage(m).kind)).toEqual(["sync-step-2", "sync-step-1"]);
     // The step 1 was answered before "x" was applied: in order, the answer lacks a's own edit.
-    const answer = decodeMessage(a.connection.sent[1] as Uint8Array);
+    const answer = decodeMessage(a.connection.sent[0] as Uint8Array);
     if (answer.kind !== "sync-step-2") throw new Error(answer.kind);
     const answered = new Y.Doc();
     Y.applyUpdate(answered, answer.update);
@@ -108,6 +110,46 @@ describe("loading", () => {
 
     await settle([a]);
     expect(a.text.toString()).toBe(roomText(room));
+  });
+
+  it("[RM2] a waiting step 1 from a client with content is answered with only what it lacks, across several stored updates", async () => {
+    const store = new HeldLoadStore();
+    const shared = new Y.Doc();
+    shared.getText("t").insert(0, "one ".repeat(50));
+    const first = Y.encodeStateAsUpdate(shared);
+    await store.append(DOC, first);
+    shared.getText("t").insert(0, "two ");
+    await store.append(DOC, Y.encodeStateAsUpdate(shared, Y.encodeStateVectorFromUpdate(first)));
+    const room = createRoom(store);
+    const loading = room.load();
+    const known = new Y.Doc();
+    Y.applyUpdate(known, first);
+    const a = client(room, { doc: known }).connect();
+    a.send();
+    store.releaseLoad();
+    await loading;
+    const answer = decodeMessage(a.connection.sent[0] as Uint8Array);
+    if (answer.kind !== "sync-step-2") throw new Error(answer.kind);
+    expect(answer.update.byteLength).toBeLessThan(first.byteLength);
+    Y.applyUpdate(known, answer.update);
+    expect(known.getText("t").toString()).toBe(`two ${"one ".repeat(50)}`);
+  });
+
+  it("[RM2] a malformed message waiting for the load closes its connection only; the load succeeds", async () => {
+    const store = new HeldLoadStore();
+    await store.append(DOC, textUpdate("stored"));
+    const room = createRoom(store);
+    const loading = room.load();
+    const bad = client(room).connect();
+    const good = client(room).connect();
+    room.receive(bad.connection, Uint8Array.of(0, 0, 5, 1));
+    good.send();
+    store.releaseLoad();
+    await loading;
+    expect(room.isReady).toBe(true);
+    expect(bad.connection.closed?.code).toBe(CloseCode.malformedMessage);
+    await settle([good]);
+    expect(good.text.toString()).toBe("stored");
   });
 
   it("[RM2] every connection that waited is admitted once loaded", async () => {

@@ -117,6 +117,7 @@ export class Room {
   async load(): Promise<void> {
     try {
       const updates = await this.options.store.load(this.documentId);
+      this.answerWaitingSyncs(updates);
       Y.transact(this.doc, () => {
         for (const update of updates) Y.applyUpdate(this.doc, update);
       }, LOAD_ORIGIN);
@@ -135,6 +136,32 @@ export class Room {
     for (const [connection, peer] of this.peers) this.admit(connection, peer);
     // Instances that hold this document answer with whatever they have that we lack.
     this.publishStateVector();
+  }
+
+  /**
+   * Answers the clients that asked for the document while it loaded (a queued sync step 1)
+   * straight from the stored updates, before this room applies them: the client decodes the
+   * document while the server does, instead of after it. What they get equals what the loaded
+   * Y.Doc would encode; whatever changes after reaches them once they are admitted.
+   */
+  private answerWaitingSyncs(stored: Uint8Array[]): void {
+    if (stored.length === 0) return;
+    let state: Uint8Array | undefined;
+    for (const [connection, peer] of this.peers) {
+      const first = peer.queued?.[0];
+      if (!first) continue;
+      let reply: Uint8Array;
+      try {
+        const message = decodeMessage(first);
+        if (message.kind !== "sync-step-1") continue;
+        state ??= stored.length === 1 ? (stored[0] as Uint8Array) : Y.mergeUpdates(stored);
+        reply = Y.decodeStateVector(message.stateVector).size === 0 ? state : Y.diffUpdate(state, message.stateVector);
+      } catch {
+        continue; // Left in the queue: handled on admission, where a malformed message closes its connection only.
+      }
+      connection.send(encodeSyncStep2(reply));
+      peer.queued?.shift();
+    }
   }
 
   /** Tells other instances what this room has; they answer with what it lacks (healing). */
