@@ -1,4 +1,5 @@
 import type { PrismaClient } from "../db/generated/client";
+import { LogAppender } from "./log-appender";
 import type { DocumentStore, LogSize } from "./store";
 
 /** Namespace of the per-document advisory locks taken while compacting. */
@@ -13,7 +14,12 @@ export class PostgresStore implements DocumentStore {
    */
   private readonly sizes = new Map<string, LogSize>();
 
-  constructor(private readonly prisma: PrismaClient) {}
+  /** Appends of every document go through one group commit. */
+  private readonly appender: LogAppender;
+
+  constructor(private readonly prisma: PrismaClient) {
+    this.appender = new LogAppender(prisma);
+  }
 
   async load(documentId: string): Promise<Uint8Array[]> {
     // One statement, so the snapshot and the rows come from one view of the database: a
@@ -30,26 +36,16 @@ export class PostgresStore implements DocumentStore {
   }
 
   async append(documentId: string, update: Uint8Array): Promise<LogSize> {
+    await this.appender.append(documentId, update);
     const known = this.sizes.get(documentId);
     if (known) {
-      await this.prisma.$executeRaw`
-        WITH inserted AS (
-          INSERT INTO document_update ("documentId", data) VALUES (${documentId}::uuid, ${update}) RETURNING 1
-        )
-        -- updatedAt follows edits, at most every 10 seconds.
-        UPDATE document SET "updatedAt" = now() WHERE id = ${documentId}::uuid AND "updatedAt" < now() - interval '10 seconds'`;
       const size = { rows: known.rows + 1, bytes: known.bytes + update.byteLength };
       this.sizes.set(documentId, size);
       return size;
     }
+    // Not loaded here, or compacted since: measure once, then keep count.
     const [size] = await this.prisma.$queryRaw<Array<{ rows: bigint; bytes: bigint }>>`
-      WITH inserted AS (
-        INSERT INTO document_update ("documentId", data) VALUES (${documentId}::uuid, ${update}) RETURNING 1
-      ), touched AS (
-        -- updatedAt follows edits, at most every 10 seconds.
-        UPDATE document SET "updatedAt" = now() WHERE id = ${documentId}::uuid AND "updatedAt" < now() - interval '10 seconds' RETURNING 1
-      )
-      SELECT count(*) + 1 AS rows, coalesce(sum(octet_length(data)), 0) + ${update.byteLength} AS bytes
+      SELECT count(*) AS rows, coalesce(sum(octet_length(data)), 0) AS bytes
       FROM document_update WHERE "documentId" = ${documentId}::uuid`;
     const measured = { rows: Number(size?.rows ?? 1), bytes: Number(size?.bytes ?? update.byteLength) };
     this.sizes.set(documentId, measured);

@@ -1,17 +1,22 @@
 import { canEdit, type DocumentEvent } from "../documents";
 import { CloseCode } from "./close-codes";
 import type { RoomConnection, RoomUser } from "./connection";
+import { FlushTick } from "./flush-tick";
 import { Room, type RoomOptions } from "./room";
+import { DEFAULT_WRITER_OPTIONS } from "./update-writer";
 
 /** The rooms of one server instance: at most one per document, loaded on first join, unloaded when empty. */
 export class RoomRegistry {
   private readonly rooms = new Map<string, Room>();
+  /** One clock for every room's writer: their rows go to the store together. */
+  private readonly flushTick: FlushTick;
   private closing = false;
 
   private readonly healTimer: NodeJS.Timeout | undefined;
   private readonly stopReconnectListener: (() => void) | undefined;
 
   constructor(private readonly options: Pick<RoomOptions, "store" | "logger" | "writer" | "onMentions" | "bus"> & { healIntervalMs?: number }) {
+    this.flushTick = new FlushTick((options.writer ?? DEFAULT_WRITER_OPTIONS).flushDelayMs);
     if (options.bus) {
       // Pub/sub can drop messages: rooms exchange state vectors periodically and after every
       // reconnect, and send each other what is missing.
@@ -36,7 +41,7 @@ export class RoomRegistry {
   join(documentId: string, connection: RoomConnection, user: RoomUser, options: { readOnly: boolean; acks?: boolean }): Room {
     let room = this.rooms.get(documentId);
     if (!room) {
-      room = new Room(documentId, { ...this.options, onEmpty: (r) => void this.unload(r) });
+      room = new Room(documentId, { ...this.options, flushTick: this.flushTick, onEmpty: (r) => void this.unload(r) });
       this.rooms.set(documentId, room);
       const loading = room;
       loading.load().catch(() => {

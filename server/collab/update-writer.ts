@@ -1,5 +1,6 @@
 import * as Y from "yjs";
 import type { Logger } from "../logger";
+import { FlushTick } from "./flush-tick";
 import type { DocumentStore } from "./store";
 
 export interface WriterOptions {
@@ -39,7 +40,8 @@ export function mergeToSnapshot(updates: Uint8Array[]): Uint8Array {
  */
 export class UpdateWriter {
   private pending: Uint8Array[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  /** Cancels the wait for the next flush (the shared tick, or a retry's own timer). */
+  private cancelWait: (() => void) | undefined;
   private writing: Promise<void> | undefined;
   private failures = 0;
   private idleWaiters: Array<() => void> = [];
@@ -53,6 +55,8 @@ export class UpdateWriter {
     private readonly options: WriterOptions = DEFAULT_WRITER_OPTIONS,
     /** Called with each batch once it is stored. */
     private readonly onStored?: (update: Uint8Array) => void,
+    /** Shared with the other rooms' writers, so that their batches are written together. */
+    private readonly tick: FlushTick = new FlushTick(options.flushDelayMs),
   ) {}
 
   /** Updates accepted but not yet stored. */
@@ -62,15 +66,14 @@ export class UpdateWriter {
 
   enqueue(update: Uint8Array): void {
     this.pending.push(update);
-    if (!this.timer && !this.writing) this.schedule(this.options.flushDelayMs);
+    if (!this.cancelWait && !this.writing) this.waitForTick();
   }
 
   /** Resolves once every update enqueued so far is stored (waits through retries). */
   flush(): Promise<void> {
     if (this.pending.length === 0 && !this.writing) return Promise.resolve();
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
+    if (this.cancelWait) {
+      this.stopWaiting();
       void this.write();
     }
     return new Promise((resolve) => this.idleWaiters.push(resolve));
@@ -84,26 +87,46 @@ export class UpdateWriter {
   /** Stops timers; pending updates are kept only if flush() was awaited first. */
   close(): void {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.stopWaiting();
   }
 
-  private schedule(delayMs: number): void {
+  private waitForTick(): void {
     if (this.closed) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
+    this.cancelWait = this.tick.join(() => {
+      this.cancelWait = undefined;
+      void this.write();
+    });
+  }
+
+  private waitForRetry(delayMs: number): void {
+    if (this.closed) return;
+    const timer = setTimeout(() => {
+      this.cancelWait = undefined;
       void this.write();
     }, delayMs);
+    this.cancelWait = () => clearTimeout(timer);
+  }
+
+  private stopWaiting(): void {
+    this.cancelWait?.();
+    this.cancelWait = undefined;
   }
 
   private write(): Promise<void> {
     if (this.writing) return this.writing;
     this.writing = this.writeBatch().finally(() => {
       this.writing = undefined;
-      if (this.pending.length > 0 && !this.timer) {
-        const delay = this.failures === 0 ? 0 : Math.min(this.options.retryMaxMs, this.options.retryMinMs * 2 ** (this.failures - 1));
-        // Backoff with jitter, so instances do not hammer a recovering database in step.
-        this.schedule(this.failures === 0 ? delay : delay / 2 + Math.random() * (delay / 2));
+      if (this.pending.length > 0 && !this.cancelWait) {
+        if (this.failures > 0) {
+          const delay = Math.min(this.options.retryMaxMs, this.options.retryMinMs * 2 ** (this.failures - 1));
+          // Backoff with jitter, so instances do not hammer a recovering database in step.
+          this.waitForRetry(delay / 2 + Math.random() * (delay / 2));
+        } else if (this.idleWaiters.length > 0) {
+          // Someone waits for everything to be stored: no reason to wait for the tick.
+          void this.write();
+        } else {
+          this.waitForTick();
+        }
       } else if (this.pending.length === 0) {
         for (const resolve of this.idleWaiters.splice(0)) resolve();
       }

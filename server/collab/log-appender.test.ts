@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as Y from "yjs";
+import { createTestDatabase, type TestDatabase } from "../../test/helpers/database";
+import { createPrisma, type PrismaClient } from "../db/prisma";
+import { LogAppender } from "./log-appender";
+
+let db: TestDatabase;
+let prisma: PrismaClient;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  prisma = createPrisma(db.url);
+});
+afterAll(async () => {
+  await prisma?.$disconnect();
+  await db?.drop();
+});
+
+const createDocument = async () => (await prisma.document.create({ data: { title: "t" } })).id;
+
+function insertion(text: string): Uint8Array {
+  const doc = new Y.Doc();
+  doc.getText("t").insert(0, text);
+  return Y.encodeStateAsUpdate(doc);
+}
+
+/** The Prisma client, counting the statements LogAppender sends through `$executeRaw`. */
+function countingPrisma(): { client: PrismaClient; statements: () => number } {
+  let statements = 0;
+  const client = new Proxy(prisma, {
+    get(target, property, receiver) {
+      if (property !== "$executeRaw") return Reflect.get(target, property, receiver);
+      return (...args: Parameters<PrismaClient["$executeRaw"]>) => {
+        statements += 1;
+        return target.$executeRaw(...args);
+      };
+    },
+  });
+  return { client, statements: () => statements };
+}
+
+async function rowsOf(documentId: string): Promise<number[][]> {
+  const rows = await prisma.documentUpdate.findMany({ where: { documentId }, orderBy: { id: "asc" }, select: { data: true } });
+  return rows.map((row) => [...row.data]);
+}
+
+describe("LogAppender", () => {
+  it("[PS8] appends made together, for many documents, go to PostgreSQL as one statement", async () => {
+    const { client, statements } = countingPrisma();
+    const appender = new LogAppender(client);
+    const documents = await Promise.all(Array.from({ length: 20 }, createDocument));
+    const updates = documents.map((_, i) => insertion(`doc ${i}`));
+
+    await Promise.all(documents.map((documentId, i) => appender.append(documentId, updates[i] as Uint8Array)));
+
+    expect(statements()).toBe(1);
+    for (const [i, documentId] of documents.entries()) expect(await rowsOf(documentId)).toEqual([[...(updates[i] as Uint8Array)]]);
+  });
+
+  it("[PS8] appends that arrive while a statement is in flight go together in the next, in order", async () => {
+    const { client, statements } = countingPrisma();
+    const appender = new LogAppender(client);
+    const documentId = await createDocument();
+    const updates = Array.from({ length: 10 }, (_, i) => insertion(`u${i}`));
+
+    const first = appender.append(documentId, updates[0] as Uint8Array);
+    // The first statement is on its way after this turn; these nine wait for it.
+    await new Promise((resolve) => setImmediate(resolve));
+    const rest = updates.slice(1).map((update) => appender.append(documentId, update));
+    await Promise.all([first, ...rest]);
+
+    expect(statements()).toBe(2);
+    expect(await rowsOf(documentId)).toEqual(updates.map((update) => [...update]));
+  });
+
+  it("[PS8] a row whose document is gone fails alone; the rest of its batch is stored", async () => {
+    const appender = new LogAppender(prisma);
+    const [kept, deleted] = [await createDocument(), await createDocument()];
+    await prisma.document.delete({ where: { id: deleted } });
+    const update = insertion("kept");
+
+    const [ok, gone] = await Promise.allSettled([appender.append(kept, update), appender.append(deleted, insertion("lost"))]);
+
+    expect(ok.status).toBe("fulfilled");
+    expect(gone.status).toBe("rejected");
+    expect(await rowsOf(kept)).toEqual([[...update]]);
+    // The appender goes on after a failure.
+    await appender.append(kept, update);
+    expect(await rowsOf(kept)).toHaveLength(2);
+  });
+});

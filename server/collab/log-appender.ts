@@ -1,0 +1,97 @@
+import { Prisma, type PrismaClient } from "../db/generated/client";
+
+/** Rows one statement carries at most (two bind parameters each; PostgreSQL allows 65,535). */
+const MAX_BATCH_ROWS = 1_000;
+/** Bytes one statement carries at most, so a burst of large pastes is written in several steps. */
+const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+
+interface PendingRow {
+  documentId: string;
+  update: Uint8Array;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit for the update log: rows appended while a statement is in flight (or within the
+ * same event-loop turn) go to PostgreSQL together as one multi-row INSERT, whatever documents
+ * they belong to. Hundreds of documents being edited then cost a few statements per second
+ * instead of one per update, and a lone update still goes out at once.
+ *
+ * A failed batch is retried row by row, so one bad row (its document deleted meanwhile) fails
+ * only its own append.
+ */
+export class LogAppender {
+  private queue: PendingRow[] = [];
+  private inFlight = false;
+  private scheduled = false;
+
+  constructor(private readonly prisma: PrismaClient) {}
+
+  append(documentId: string, update: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ documentId, update, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.inFlight || this.scheduled || this.queue.length === 0) return;
+    this.scheduled = true;
+    // After this turn's socket reads: every update they carried joins the statement.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.writeNext();
+    });
+  }
+
+  private async writeNext(): Promise<void> {
+    const batch = this.takeBatch();
+    if (batch.length === 0) return;
+    this.inFlight = true;
+    try {
+      await this.insert(batch);
+      for (const row of batch) row.resolve();
+    } catch {
+      await this.insertOneByOne(batch);
+    } finally {
+      this.inFlight = false;
+      this.schedule();
+    }
+  }
+
+  private takeBatch(): PendingRow[] {
+    let bytes = 0;
+    let count = 0;
+    for (const row of this.queue) {
+      if (count > 0 && (count >= MAX_BATCH_ROWS || bytes + row.update.byteLength > MAX_BATCH_BYTES)) break;
+      bytes += row.update.byteLength;
+      count += 1;
+    }
+    return this.queue.splice(0, count);
+  }
+
+  private async insertOneByOne(batch: PendingRow[]): Promise<void> {
+    for (const row of batch) {
+      try {
+        await this.insert([row]);
+        row.resolve();
+      } catch (error) {
+        row.reject(error);
+      }
+    }
+  }
+
+  /** One statement: the rows in order (ids ascend with it), and each document's updatedAt. */
+  private async insert(rows: PendingRow[]): Promise<void> {
+    // Yjs hands out Uint8Array<ArrayBufferLike>; Prisma's Bytes wants a plain ArrayBuffer view, which it is.
+    const values = Prisma.join(rows.map((row) => Prisma.sql`(${row.documentId}::uuid, ${row.update as Uint8Array<ArrayBuffer>})`));
+    const documentIds = Prisma.join([...new Set(rows.map((row) => row.documentId))].map((id) => Prisma.sql`${id}::uuid`));
+    await this.prisma.$executeRaw`
+      WITH inserted AS (
+        INSERT INTO document_update ("documentId", data) VALUES ${values} RETURNING 1
+      )
+      -- updatedAt follows edits, at most every 10 seconds.
+      UPDATE document SET "updatedAt" = now() WHERE id IN (${documentIds}) AND "updatedAt" < now() - interval '10 seconds'`;
+  }
+}
