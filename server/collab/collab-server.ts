@@ -8,6 +8,7 @@ import { rejectUpgrade } from "../http/upgrade";
 import type { Logger } from "../logger";
 import { CloseCode } from "./close-codes";
 import type { RoomConnection, RoomUser } from "./connection";
+import { Heartbeat } from "./heartbeat";
 import type { RoomRegistry } from "./registry";
 
 /** Path prefix of the collaboration endpoint: `/collab/<documentId>`. */
@@ -45,13 +46,11 @@ function toRoomConnection(socket: WebSocket): RoomConnection {
  */
 export class CollabServer {
   private readonly wss: WebSocketServer;
-  private readonly alive = new WeakMap<WebSocket, boolean>();
-  private readonly heartbeat: NodeJS.Timeout;
+  private readonly heartbeat: Heartbeat;
 
   constructor(private readonly options: CollabServerOptions) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false });
-    this.heartbeat = setInterval(() => this.checkHeartbeats(), options.heartbeatMs);
-    this.heartbeat.unref();
+    this.heartbeat = new Heartbeat(options.heartbeatMs);
   }
 
   /** Number of open collaboration sockets. */
@@ -76,46 +75,37 @@ export class CollabServer {
     if (!role) return rejectUpgrade(socket, 404, "Document not found.");
     if (socket.destroyed) return;
 
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const connection = toRoomConnection(ws);
-      const roomUser: RoomUser = { id: user.id, name: user.name, color: user.color };
-      const room = this.options.rooms.join(documentId, connection, roomUser, {
-        readOnly: !canEdit(role),
-        acks: url.searchParams.get("acks") === "1",
-      });
-      this.alive.set(ws, true);
-      ws.on("pong", () => this.alive.set(ws, true));
-      ws.on("message", (data, isBinary) => {
-        if (!isBinary) {
-          ws.close(CloseCode.malformedMessage, "Text frames are not part of the protocol.");
-          return;
-        }
-        room.receive(connection, toUint8Array(data));
-      });
-      this.options.presence?.join(documentId, roomUser);
-      ws.on("close", () => {
-        room.leave(connection);
-        this.options.presence?.leave(documentId, user.id);
-      });
-      ws.on("error", (error) => this.options.logger.debug({ err: error, documentId, userId: user.id }, "collab socket error"));
-    });
+    const roomUser: RoomUser = { id: user.id, name: user.name, color: user.color };
+    const admission = { readOnly: !canEdit(role), acks: url.searchParams.get("acks") === "1" };
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, documentId, roomUser, admission));
   };
 
-  private checkHeartbeats(): void {
-    for (const ws of this.wss.clients) {
-      if (this.alive.get(ws) === false) {
-        // terminate() emits "close" at once, so the room drops its awareness immediately.
-        ws.terminate();
-        continue;
+  /**
+   * Joins an accepted socket to its room. A method of its own, so that what each socket's
+   * listeners keep alive is only what they use (not the upgrade request, its URL or session).
+   */
+  private accept(ws: WebSocket, documentId: string, user: RoomUser, admission: { readOnly: boolean; acks: boolean }): void {
+    const connection = toRoomConnection(ws);
+    const room = this.options.rooms.join(documentId, connection, user, admission);
+    this.heartbeat.add(ws);
+    ws.on("message", (data, isBinary) => {
+      if (!isBinary) {
+        ws.close(CloseCode.malformedMessage, "Text frames are not part of the protocol.");
+        return;
       }
-      this.alive.set(ws, false);
-      ws.ping();
-    }
+      room.receive(connection, toUint8Array(data));
+    });
+    this.options.presence?.join(documentId, user);
+    ws.on("close", () => {
+      room.leave(connection);
+      this.options.presence?.leave(documentId, user.id);
+    });
+    ws.on("error", (error) => this.options.logger.debug({ err: error, documentId, userId: user.id }, "collab socket error"));
   }
 
   /** Stops the heartbeat and closes the WebSocket server (rooms close their own sockets). */
   close(): void {
-    clearInterval(this.heartbeat);
+    this.heartbeat.stop();
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
   }
