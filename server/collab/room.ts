@@ -18,6 +18,7 @@ import {
   type ClientMessage,
 } from "./protocol";
 import { decodeRoomBusMessage, encodeRoomBusMessage, roomChannel, type RoomBusMessage } from "./room-bus";
+import type { FlushTick } from "./flush-tick";
 import type { DocumentStore } from "./store";
 import { UpdateWriter, type WriterOptions } from "./update-writer";
 
@@ -29,6 +30,13 @@ const BUS_ORIGIN = Symbol("bus");
 const HELD_BACK = Symbol("held-back");
 /** An encoded update with nothing in it (no structs, empty delete set). */
 const EMPTY_UPDATE_BYTES = 2;
+/**
+ * Broadcasts of one room are at least this far apart: a room receiving edits faster sends them
+ * merged, one message per window. Every receiver then integrates one update instead of several
+ * (cheaper for browsers and for the server's writes), at the cost of at most this much delay,
+ * and only for edits that follow the previous broadcast this closely.
+ */
+export const MIN_BROADCAST_INTERVAL_MS = 2;
 
 interface Peer {
   user: RoomUser;
@@ -47,6 +55,8 @@ export interface RoomOptions {
   store: DocumentStore;
   logger: Logger;
   writer?: WriterOptions;
+  /** Shared by the rooms of one registry, so their writers store together; each room has its own otherwise. */
+  flushTick?: FlushTick;
   /** Called when the last connection leaves (the registry decides when to unload). */
   onEmpty?: (room: Room) => void;
   /** Other instances with the same document: updates and awareness are exchanged over it. */
@@ -67,12 +77,14 @@ export class Room {
   private readonly peers = new Map<RoomConnection, Peer>();
   private readonly clientOwners = new Map<number, RoomConnection>();
   private state: RoomState = { kind: "loading" };
-  private readonly logger: Logger;
+  /** Made on first use: thousands of idle rooms never log, and a child logger per room adds up. */
+  private childLogger: Logger | undefined;
 
   private outgoingUpdates: Uint8Array[] = [];
   private outgoingOrigins = new Set<unknown>();
   private outgoingAwareness = new Set<number>();
   private flushScheduled = false;
+  private lastFlushAt = Number.NEGATIVE_INFINITY;
   /** Per Yjs client, the clock up to which its updates are stored durably. */
   private readonly durable = new Map<number, number>();
 
@@ -80,8 +92,8 @@ export class Room {
     readonly documentId: string,
     private readonly options: RoomOptions,
   ) {
-    this.logger = options.logger.child({ documentId });
-    this.writer = new UpdateWriter(documentId, options.store, this.logger, options.writer, this.onStored);
+    // The writer names the document in every line it logs.
+    this.writer = new UpdateWriter(documentId, options.store, options.logger, options.writer, this.onStored, options.flushTick);
     // The server has no presence of its own.
     this.awareness.setLocalState(null);
     this.doc.on("update", this.onDocUpdate);
@@ -92,6 +104,11 @@ export class Room {
   }
 
   private readonly unsubscribeBus: (() => void) | undefined;
+
+  private get logger(): Logger {
+    this.childLogger ??= this.options.logger.child({ documentId: this.documentId });
+    return this.childLogger;
+  }
 
   get connectionCount(): number {
     return this.peers.size;
@@ -456,12 +473,15 @@ export class Room {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
+    const wait = this.lastFlushAt + MIN_BROADCAST_INTERVAL_MS - performance.now();
     // setImmediate runs after every socket read of this event-loop turn: one message for all of them.
-    setImmediate(this.flushOutgoing);
+    if (wait <= 0) setImmediate(this.flushOutgoing);
+    else setTimeout(this.flushOutgoing, wait);
   }
 
   private readonly flushOutgoing = (): void => {
     this.flushScheduled = false;
+    this.lastFlushAt = performance.now();
     if (this.state.kind !== "ready") return;
     if (this.outgoingUpdates.length > 0) {
       const updates = this.outgoingUpdates;

@@ -16,7 +16,7 @@ import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import type { Logger } from "../logger";
 import type { RoomConnection, RoomUser } from "./connection";
-import type { Room } from "./room";
+import { MIN_BROADCAST_INTERVAL_MS, type Room } from "./room";
 
 // y-websocket's message types, spelled out here so that the clients do not depend on protocol.ts.
 const messageSync = 0;
@@ -68,9 +68,10 @@ export function createTestLogger(level = "debug"): { logger: Logger; entries: Lo
   return { logger, entries };
 }
 
-/** Resolves after the callbacks already scheduled with setImmediate (the room's broadcast) have run. */
-export function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+/** Resolves once the room's pending broadcast has gone out (it waits at most MIN_BROADCAST_INTERVAL_MS). */
+export async function nextTurn(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, MIN_BROADCAST_INTERVAL_MS + 1));
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 export interface Deferred<T> {
