@@ -78,7 +78,9 @@ export async function cpuTimeMs(pid: number): Promise<number> {
 
 /**
  * CPU time (ms) used so far by every descendant of `pid` (e.g. Tandem's embedded PostgreSQL,
- * which shares the server's core), from /proc. Processes that already exited are not counted.
+ * which shares the server's core), from /proc. A process that exited counts through its parent's
+ * cutime/cstime once the parent reaped it (PostgreSQL's postmaster reaps its backends), so the
+ * total only grows.
  */
 export async function descendantsCpuTimeMs(pid: number): Promise<number> {
   const parents = new Map<number, number>();
@@ -89,7 +91,8 @@ export async function descendantsCpuTimeMs(pid: number): Promise<number> {
       const stat = await readFile(`/proc/${entry}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       parents.set(Number(entry), Number(fields[1]));
-      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+      // utime + stime of the process, cutime + cstime of the children it reaped.
+      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]));
     } catch {
       // The process exited while we looked.
     }
