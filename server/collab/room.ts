@@ -71,8 +71,8 @@ export interface RoomOptions {
  * the updates of one event-loop turn as one message, encoded once for all receivers.
  */
 export class Room {
-  readonly doc = new Y.Doc({ gc: true });
-  readonly awareness = new awarenessProtocol.Awareness(this.doc);
+  readonly doc: Y.Doc;
+  readonly awareness: awarenessProtocol.Awareness;
   private readonly writer: UpdateWriter;
   private readonly peers = new Map<RoomConnection, Peer>();
   private readonly clientOwners = new Map<number, RoomConnection>();
@@ -92,6 +92,9 @@ export class Room {
     readonly documentId: string,
     private readonly options: RoomOptions,
   ) {
+    // The document id as guid: Yjs would otherwise draw a random one per room.
+    this.doc = new Y.Doc({ gc: true, guid: documentId });
+    this.awareness = new awarenessProtocol.Awareness(this.doc);
     // The writer names the document in every line it logs.
     this.writer = new UpdateWriter(documentId, options.store, options.logger, options.writer, this.onStored, options.flushTick);
     // The server has no presence of its own.

@@ -25,6 +25,11 @@ export class EventHub {
     for (const subscriber of [...set]) subscriber(event);
   }
 
+  /** Whether any user has an open stream on this instance. */
+  get isEmpty(): boolean {
+    return this.subscribers.size === 0;
+  }
+
   hasSubscribers(userId: string): boolean {
     return this.subscribers.has(userId);
   }

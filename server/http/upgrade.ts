@@ -15,8 +15,10 @@ export interface UpgradeRoute {
  * own paths (dev reload under /_next/), and anything else gets 400 and a closed socket.
  */
 export function createUpgradeRouter(options: { routes: UpgradeRoute[]; next?: UpgradeHandler | undefined; logger: Logger }) {
+  // Shared by every socket: a listener made per request would keep that request's URL alive as long as its socket.
+  const onSocketError = (error: Error) => options.logger.debug({ err: error }, "upgrade socket error");
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    socket.on("error", (error) => options.logger.debug({ err: error }, "upgrade socket error"));
+    socket.on("error", onSocketError);
     const url = new URL(req.url ?? "/", "http://localhost");
     const route = options.routes.find((r) => url.pathname.startsWith(r.prefix));
     const handler = route?.handle ?? (url.pathname.startsWith("/_next/") ? options.next : undefined);

@@ -7,7 +7,7 @@ import type { TestClient } from "../helpers/client";
 import { connectPeer, waitFor, type CollabPeer } from "../helpers/collab-client";
 import { SseClient } from "../helpers/sse-client";
 import { startTestServer, type TestServer } from "../helpers/server";
-import { closeCodeOf, createDocument, eventsAbout, openRawSocket, presenceOf, signUpAll, userOf, waitForPresence, waitForSnapshot } from "./support";
+import { closeCodeOf, createDocument, eventsAbout, openRawSocket, presenceOf, share, signUpAll, userOf, waitForPresence, waitForSnapshot } from "./support";
 
 let server: TestServer;
 let alice: TestClient;
@@ -140,6 +140,33 @@ describe("presence", () => {
     aliceAtCarols.destroy();
     await waitForPresence(carolStream, carols, []);
     expect(eventsAbout(carolStream, doc)).toEqual([]);
+  });
+
+  it("[PR4] sharing and removing change who hears the next presence change at once (member lists are not served stale)", async () => {
+    const doc = await createDocument(alice, "Membership changes");
+    const [carolStream, bobStream] = await Promise.all([open(carol), open(bob)]);
+    await Promise.all([waitForSnapshot(carolStream), waitForSnapshot(bobStream)]);
+    await share(alice, doc, bob, "editor");
+    // Alice joining reads (and keeps) the member list: Alice and Bob.
+    const alicePeer = await join(alice, doc);
+    await waitForPresence(bobStream, doc, [userOf(alice).id]);
+
+    await share(alice, doc, carol, "viewer");
+    const davePeerDoc = await createDocument(dave, "Barrier");
+    const carolPeer = await join(carol, doc);
+    await waitForPresence(carolStream, doc, [userOf(alice).id, userOf(carol).id]);
+
+    expect((await alice.request("DELETE", `/api/documents/${doc}/members/${userOf(bob).id}`)).status).toBe(204);
+    carolPeer.destroy();
+    await waitForPresence(carolStream, doc, [userOf(alice).id]);
+    // Barrier on Bob's stream: a change he may hear arrives after the one he must not.
+    await share(dave, davePeerDoc, bob, "editor");
+    const davePeer = await join(dave, davePeerDoc);
+    await waitForPresence(bobStream, davePeerDoc, [userOf(dave).id]);
+    // The last he heard of `doc` is Carol joining, from before he was removed: not her leaving.
+    expect([...(presenceOf(bobStream, doc).at(-1) ?? [])].sort()).toEqual([userOf(alice).id, userOf(carol).id].sort());
+    davePeer.destroy();
+    alicePeer.destroy();
   });
 });
 
