@@ -82,6 +82,8 @@ export class Room {
 
   private outgoingUpdates: Uint8Array[] = [];
   private outgoingOrigins = new Set<unknown>();
+  /** Those of `outgoingUpdates` this instance accepted (the rest came over the bus): to store and publish. */
+  private outgoingAccepted: Uint8Array[] = [];
   private outgoingAwareness = new Set<number>();
   private flushScheduled = false;
   private lastFlushAt = Number.NEGATIVE_INFINITY;
@@ -99,9 +101,7 @@ export class Room {
     this.writer = new UpdateWriter(documentId, options.store, options.logger, options.writer, this.onStored, options.flushTick);
     // The server has no presence of its own.
     this.awareness.setLocalState(null);
-    this.doc.on("update", this.onDocUpdate);
     this.awareness.on("update", this.onAwarenessUpdate);
-    if (options.onMentions) this.doc.getXmlFragment("default").observeDeep(this.onContentChange);
     // Subscribed before loading, so nothing another instance accepts meanwhile is missed.
     this.unsubscribeBus = options.bus?.subscribe(roomChannel(documentId), this.onBusMessage);
   }
@@ -127,7 +127,7 @@ export class Room {
 
   /** Updates accepted but not yet stored. */
   get unsavedUpdates(): number {
-    return this.writer.pendingCount;
+    return this.writer.pendingCount + this.outgoingAccepted.length;
   }
 
   /**
@@ -141,6 +141,10 @@ export class Room {
       Y.transact(this.doc, () => {
         for (const update of updates) Y.applyUpdate(this.doc, update);
       }, LOAD_ORIGIN);
+      // Listening only from now on: Yjs then does not encode the loaded state once more for nobody.
+      // Whatever another instance sent meanwhile is in the document, and reaches clients as they sync.
+      this.doc.on("update", this.onDocUpdate);
+      if (this.options.onMentions) this.doc.getXmlFragment("default").observeDeep(this.onContentChange);
       for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(this.doc))) this.durable.set(client, clock);
     } catch (error) {
       this.state = { kind: "failed", error };
@@ -247,6 +251,7 @@ export class Room {
 
   /** Resolves once every accepted update is stored. */
   flush(): Promise<void> {
+    this.flushOutgoing();
     return this.writer.flush();
   }
 
@@ -256,12 +261,12 @@ export class Room {
    */
   async unload(): Promise<boolean> {
     if (this.state.kind !== "ready") return this.state.kind === "closed";
-    await this.writer.flush();
+    await this.flush();
     await this.storeWhatTheStoreLacks();
     await this.writer.compact();
     if (this.peers.size > 0 || this.state.kind !== "ready") return false;
     // A client may have joined, edited and left while this flushed or compacted: store that too.
-    if (this.writer.pendingCount > 0) return this.unload();
+    if (this.unsavedUpdates > 0) return this.unload();
     this.destroy();
     return true;
   }
@@ -294,6 +299,7 @@ export class Room {
 
   /** Server shutdown: closes every connection so clients reconnect elsewhere, then stores everything. */
   async shutdown(): Promise<void> {
+    if (this.state.kind === "ready") this.flushOutgoing();
     this.disconnect(CloseCode.serviceRestart, "The server is restarting.");
     if (this.state.kind === "ready") {
       await this.writer.flush();
@@ -451,11 +457,7 @@ export class Room {
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === LOAD_ORIGIN) return;
-    if (origin !== BUS_ORIGIN) {
-      // Only the instance that accepted an update stores it and tells the others.
-      this.writer.enqueue(update);
-      this.options.bus?.publish(roomChannel(this.documentId), encodeRoomBusMessage({ kind: "update", update }));
-    }
+    if (origin !== BUS_ORIGIN) this.outgoingAccepted.push(update);
     this.outgoingUpdates.push(update);
     this.outgoingOrigins.add(origin);
     this.scheduleFlush();
@@ -489,9 +491,15 @@ export class Room {
     if (this.outgoingUpdates.length > 0) {
       const updates = this.outgoingUpdates;
       const origins = this.outgoingOrigins;
+      const accepted = this.outgoingAccepted;
       this.outgoingUpdates = [];
       this.outgoingOrigins = new Set();
-      const message = encodeUpdate(updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates));
+      this.outgoingAccepted = [];
+      const merged = updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates);
+      // Stored and published as broadcast, merged: one merge per turn serves all three.
+      if (accepted.length === updates.length) this.storeAndPublish(merged);
+      else for (const update of accepted) this.storeAndPublish(update);
+      const message = encodeUpdate(merged);
       // A lone sender already has its own update; with several senders, everyone gets the merge.
       const skip = origins.size === 1 ? [...origins][0] : undefined;
       for (const connection of this.peers.keys()) if (connection !== skip) this.sendTo(connection, message);
@@ -503,6 +511,12 @@ export class Room {
       for (const connection of this.peers.keys()) this.sendTo(connection, message);
     }
   };
+
+  /** Only the instance that accepted an update stores it and tells the others. */
+  private storeAndPublish(update: Uint8Array): void {
+    this.writer.enqueue(update);
+    this.options.bus?.publish(roomChannel(this.documentId), encodeRoomBusMessage({ kind: "update", update }));
+  }
 
   private sendTo(connection: RoomConnection, message: Uint8Array): void {
     const peer = this.peers.get(connection);
