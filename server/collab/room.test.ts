@@ -529,6 +529,33 @@ describe("unloading", () => {
     expect(await storedText(store)).toBe("one two three");
   });
 
+  it("[PS3] compacting from the loaded room keeps a stored row the room never received, and its clients get it", async () => {
+    const store = new MemoryStore();
+    const room = new Room(DOC, { store, logger: createTestLogger().logger, writer: { ...DEFAULT_WRITER_OPTIONS, compactAfterRows: 2 } });
+    rooms.push(room);
+    await room.load();
+    const a = client(room).connect();
+    a.text.insert(0, "mine ");
+    await settle([a]);
+    await room.flush();
+    // Another instance stored this; its message never reached this room.
+    const foreign = new Y.Doc();
+    foreign.getText("t").insert(0, "theirs ");
+    await store.append(DOC, Y.encodeStateAsUpdate(foreign));
+
+    // The next row brings the log to the threshold: the room compacts while a is connected.
+    a.text.insert(a.text.length, "again");
+    await settle([a]);
+    await room.flush();
+    await vi.waitFor(() => expect(store.logLength(DOC)).toBe(0));
+    const stored = await storedText(store);
+    for (const part of ["mine ", "theirs ", "again"]) expect(stored).toContain(part);
+    await settle([a]);
+    expect(a.text.toString()).toBe(stored);
+    // Not stored again: it came from the store.
+    expect(room.unsavedUpdates).toBe(0);
+  });
+
   it("[RM6] a client joining while the room unloads keeps it loaded", async () => {
     const store = new MemoryStore();
     const room = await loadedRoom(store);

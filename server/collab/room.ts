@@ -20,10 +20,12 @@ import {
 import { decodeRoomBusMessage, encodeRoomBusMessage, roomChannel, type RoomBusMessage } from "./room-bus";
 import type { FlushTick } from "./flush-tick";
 import type { DocumentStore } from "./store";
-import { UpdateWriter, type WriterOptions } from "./update-writer";
+import { mergeToSnapshot, UpdateWriter, type WriterOptions } from "./update-writer";
 
 /** Origin of the transaction that applies the stored state: not stored again, not broadcast. */
 const LOAD_ORIGIN = Symbol("load");
+/** Origin of stored rows applied while compacting: what the room lacked of them reaches its clients, it is never stored again. */
+const STORED_ORIGIN = Symbol("stored");
 /** Origin of changes from other instances: relayed to local clients, never stored or published again. */
 const BUS_ORIGIN = Symbol("bus");
 /** Marks a broadcast that must reach every connection, the sender included. */
@@ -98,7 +100,7 @@ export class Room {
     this.doc = new Y.Doc({ gc: true, guid: documentId });
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     // The writer names the document in every line it logs.
-    this.writer = new UpdateWriter(documentId, options.store, options.logger, options.writer, this.onStored, options.flushTick);
+    this.writer = new UpdateWriter(documentId, options.store, options.logger, options.writer, this.onStored, options.flushTick, this.snapshotWith);
     // The server has no presence of its own.
     this.awareness.setLocalState(null);
     this.awareness.on("update", this.onAwarenessUpdate);
@@ -383,6 +385,21 @@ export class Room {
     awarenessProtocol.applyAwarenessUpdate(this.awareness, encodeAwarenessUpdate(entries), connection);
   }
 
+  /**
+   * The compaction's merge: the loaded document already holds (nearly) everything stored, so the
+   * stored rows are applied to it, where all but what it lacks is skipped, and it is encoded —
+   * instead of building the document anew from every row, which blocks for long on a big log.
+   * It may hold more than the rows (accepted, not yet stored): those rows come later and apply
+   * as no-ops. Pending structs (missing a dependency) are part of the encoding.
+   */
+  private readonly snapshotWith = (stored: Uint8Array[]): Uint8Array => {
+    if (this.state.kind !== "ready") return mergeToSnapshot(stored);
+    Y.transact(this.doc, () => {
+      for (const update of stored) Y.applyUpdate(this.doc, update);
+    }, STORED_ORIGIN);
+    return Y.encodeStateAsUpdate(this.doc);
+  };
+
   private savedMessage(): Uint8Array {
     return encodeSaved(Y.encodeStateVector(this.durable));
   }
@@ -457,7 +474,7 @@ export class Room {
 
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === LOAD_ORIGIN) return;
-    if (origin !== BUS_ORIGIN) this.outgoingAccepted.push(update);
+    if (origin !== BUS_ORIGIN && origin !== STORED_ORIGIN) this.outgoingAccepted.push(update);
     this.outgoingUpdates.push(update);
     this.outgoingOrigins.add(origin);
     this.scheduleFlush();
