@@ -386,17 +386,20 @@ export class Room {
   }
 
   /**
-   * The compaction's merge: the loaded document already holds (nearly) everything stored, so the
-   * stored rows are applied to it, where all but what it lacks is skipped, and it is encoded —
-   * instead of building the document anew from every row, which blocks for long on a big log.
-   * It may hold more than the rows (accepted, not yet stored): those rows come later and apply
-   * as no-ops. Pending structs (missing a dependency) are part of the encoding.
+   * The compaction's merge, from the loaded document instead of a new one built from every row
+   * (which blocks for long on a big log). The document holds everything stored before it loaded
+   * and everything this instance stored since; only rows another instance stored meanwhile may
+   * be missing from it (their message lost on the bus), so with other instances the rows are
+   * applied first. The document may hold more than the rows (accepted, not yet stored): those
+   * rows come later and apply as no-ops. Pending structs (missing a dependency) are encoded too.
    */
   private readonly snapshotWith = (stored: Uint8Array[]): Uint8Array => {
     if (this.state.kind !== "ready") return mergeToSnapshot(stored);
-    Y.transact(this.doc, () => {
-      for (const update of stored) Y.applyUpdate(this.doc, update);
-    }, STORED_ORIGIN);
+    if (this.options.bus) {
+      Y.transact(this.doc, () => {
+        for (const update of stored) Y.applyUpdate(this.doc, update);
+      }, STORED_ORIGIN);
+    }
     return Y.encodeStateAsUpdate(this.doc);
   };
 
