@@ -37,6 +37,8 @@ export class LeanClient {
   private syncedResolve: (() => void) | undefined;
   private syncedReject: ((error: Error) => void) | undefined;
   synced = false;
+  /** When (performance.now()) the socket opened and the initial sync arrived, to break a connect down. */
+  readonly times: { opened?: number; syncArrived?: number } = {};
   /** Set when the socket closed (by either side). */
   closed: { code: number; reason: string } | undefined;
   /** Called after every update from the server is applied. */
@@ -83,6 +85,7 @@ export class LeanClient {
         ws.terminate();
       });
       ws.on("open", () => {
+        this.times.opened = performance.now();
         if (framing.kind === "hocuspocus") ws.send(encodeAuth(framing, ""));
         ws.send(encodeSync(framing, SyncType.step1, Y.encodeStateVector(this.doc)));
         if (this.awareness) ws.send(encodeAwareness(framing, awarenessProtocol.encodeAwarenessUpdate(this.awareness, [this.doc.clientID])));
@@ -149,6 +152,7 @@ export class LeanClient {
         this.sendRaw(encodeSync(framing, SyncType.step2, Y.encodeStateAsUpdate(this.doc, message.stateVector)));
         return;
       case "sync-step-2":
+        this.times.syncArrived ??= performance.now();
         Y.applyUpdate(this.doc, message.update, REMOTE);
         this.synced = true;
         this.syncedResolve?.();

@@ -32,8 +32,9 @@ export interface CollabServerOptions {
 /** Adapts a `ws` socket to what a room needs. */
 function toRoomConnection(socket: WebSocket): RoomConnection {
   return {
-    send: (message) => {
-      if (socket.readyState === socket.OPEN) socket.send(message, { binary: true });
+    send: (message, onWritten) => {
+      if (socket.readyState === socket.OPEN) socket.send(message, { binary: true }, onWritten && (() => onWritten()));
+      else onWritten?.();
     },
     close: (code, reason) => socket.close(code, reason),
   };

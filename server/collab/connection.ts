@@ -3,7 +3,8 @@
  * (ws-connection.ts); tests use in-process pairs.
  */
 export interface RoomConnection {
-  send(message: Uint8Array): void;
+  /** `onWritten`, when given, runs once the message has left this process (or could not be sent). */
+  send(message: Uint8Array, onWritten?: () => void): void;
   close(code: number, reason: string): void;
 }
 

@@ -39,6 +39,8 @@ const EMPTY_UPDATE_BYTES = 2;
  * and only for edits that follow the previous broadcast this closely.
  */
 export const MIN_BROADCAST_INTERVAL_MS = 2;
+/** How long a loading room waits for its early sync answers to leave before it applies the document. */
+const ANSWER_DRAIN_LIMIT_MS = 100;
 
 interface Peer {
   user: RoomUser;
@@ -139,7 +141,8 @@ export class Room {
   async load(): Promise<void> {
     try {
       const updates = await this.options.store.load(this.documentId);
-      this.answerWaitingSyncs(updates);
+      // Applying a large document blocks for a while: let the answers leave first.
+      await this.answerWaitingSyncs(updates);
       Y.transact(this.doc, () => {
         for (const update of updates) Y.applyUpdate(this.doc, update);
       }, LOAD_ORIGIN);
@@ -168,10 +171,13 @@ export class Room {
    * Answers the clients that asked for the document while it loaded (a queued sync step 1)
    * straight from the stored updates, before this room applies them: the client decodes the
    * document while the server does, instead of after it. What they get equals what the loaded
-   * Y.Doc would encode; whatever changes after reaches them once they are admitted.
+   * Y.Doc would encode; whatever changes after reaches them once they are admitted. Resolves once
+   * the answers have left the process (at most ANSWER_DRAIN_LIMIT_MS): a large answer is written
+   * as the client reads it, which needs the event loop the apply would block.
    */
-  private answerWaitingSyncs(stored: Uint8Array[]): void {
-    if (stored.length === 0) return;
+  private answerWaitingSyncs(stored: Uint8Array[]): Promise<void> {
+    if (stored.length === 0) return Promise.resolve();
+    const written: Array<Promise<void>> = [];
     let state: Uint8Array | undefined;
     for (const [connection, peer] of this.peers) {
       const first = peer.queued?.[0];
@@ -185,9 +191,18 @@ export class Room {
       } catch {
         continue; // Left in the queue: handled on admission, where a malformed message closes its connection only.
       }
-      connection.send(encodeSyncStep2(reply));
+      written.push(new Promise((resolve) => connection.send(encodeSyncStep2(reply), resolve)));
       peer.queued?.shift();
     }
+    if (written.length === 0) return Promise.resolve();
+    // A socket that does not drain (a stalled client) holds nobody up for long.
+    return new Promise<void>((resolve) => {
+      const limit = setTimeout(resolve, ANSWER_DRAIN_LIMIT_MS);
+      void Promise.all(written).then(() => {
+        clearTimeout(limit);
+        resolve();
+      });
+    });
   }
 
   /** Tells other instances what this room has; they answer with what it lacks (healing). */

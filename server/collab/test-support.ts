@@ -101,10 +101,11 @@ export class FakeConnection implements RoomConnection {
     return this.closes[0];
   }
 
-  send(message: Uint8Array): void {
+  send(message: Uint8Array, onWritten?: () => void): void {
     // A room must forget a connection before closing it; a send after close is a room bug.
     if (this.closed) throw new Error(`send after close (${this.closed.code})`);
     this.sent.push(message);
+    if (onWritten) queueMicrotask(onWritten);
   }
 
   close(code: number, reason: string): void {
