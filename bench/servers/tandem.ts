@@ -31,6 +31,8 @@ export async function startTandem(options: StartOptions): Promise<Target> {
       AUTH_RATE_LIMIT_MAX: "1000000",
       LOG_LEVEL: process.env.BENCH_TANDEM_LOG_LEVEL ?? "info",
     };
+    // One instance, like the peers: with REDIS_URL it would also publish every update to Redis.
+    delete env.REDIS_URL;
     const nodeArgs = [...(options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : []), "--import", "tsx", "server/index.ts"];
     const server = spawnServer(process.execPath, nodeArgs, { env, cwd: options.root, pin: options.pin });
     try {
