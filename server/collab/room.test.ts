@@ -292,6 +292,41 @@ describe("syncing", () => {
     b.receive();
     expect(b.text.toString()).toBe("two one");
   });
+
+  it("[RM5] a quiet room broadcasts every turn; a busy one spaces its broadcasts out, merged", async () => {
+    const room = await loadedRoom();
+    const [a, b] = [client(room).connect(), client(room).connect()];
+    await settle([a, b]);
+    const received = () => b.connection.sentOf("update").length;
+
+    // Quiet: edits 10 ms apart each go out in their own turn.
+    let before = received();
+    for (let i = 0; i < 3; i++) {
+      a.text.insert(a.text.length, `q${i} `);
+      a.send();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(received() - before).toBe(i + 1);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+
+    // Busy: an edit every turn for 40 ms reaches b as far fewer messages.
+    before = received();
+    let edits = 0;
+    const until = performance.now() + 40;
+    while (performance.now() < until) {
+      a.text.insert(a.text.length, "x");
+      a.send();
+      edits += 1;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await nextTurn();
+    const messages = received() - before;
+    // Timers fire on the loop's clock, so a window can be a little short of 2 ms: at most one per ms.
+    expect(messages).toBeLessThanOrEqual(45);
+    expect(messages).toBeLessThan(edits / 2);
+    b.receive();
+    expect(b.text.toString()).toBe(a.text.toString());
+  });
 });
 
 describe("saved acknowledgements", () => {

@@ -33,12 +33,17 @@ const HELD_BACK = Symbol("held-back");
 /** An encoded update with nothing in it (no structs, empty delete set). */
 const EMPTY_UPDATE_BYTES = 2;
 /**
- * Broadcasts of one room are at least this far apart: a room receiving edits faster sends them
+ * A busy room's broadcasts are at least this far apart: a room receiving edits faster sends them
  * merged, one message per window. Every receiver then integrates one update instead of several
  * (cheaper for browsers and for the server's writes), at the cost of at most this much delay,
  * and only for edits that follow the previous broadcast this closely.
  */
 export const MIN_BROADCAST_INTERVAL_MS = 2;
+/**
+ * A room is busy while its broadcasts are on average closer than this (an exponentially
+ * weighted mean of the gaps): a room that is not, broadcasts every turn without waiting.
+ */
+const BUSY_BROADCAST_GAP_MS = 4;
 /** How long a loading room waits for its early sync answers to leave before it applies the document. */
 const ANSWER_DRAIN_LIMIT_MS = 100;
 
@@ -91,6 +96,8 @@ export class Room {
   private outgoingAwareness = new Set<number>();
   private flushScheduled = false;
   private lastFlushAt = Number.NEGATIVE_INFINITY;
+  /** Mean gap between this room's broadcasts, ms (exponentially weighted). */
+  private meanFlushGap = Number.POSITIVE_INFINITY;
   /** Per Yjs client, the clock up to which its updates are stored durably. */
   private readonly durable = new Map<number, number>();
 
@@ -513,15 +520,18 @@ export class Room {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    const wait = this.lastFlushAt + MIN_BROADCAST_INTERVAL_MS - performance.now();
+    const wait = this.meanFlushGap < BUSY_BROADCAST_GAP_MS ? this.lastFlushAt + MIN_BROADCAST_INTERVAL_MS - performance.now() : 0;
     // setImmediate runs after every socket read of this event-loop turn: one message for all of them.
     if (wait <= 0) setImmediate(this.flushOutgoing);
-    else setTimeout(this.flushOutgoing, wait);
+    else setTimeout(this.flushOutgoing, Math.ceil(wait));
   }
 
   private readonly flushOutgoing = (): void => {
     this.flushScheduled = false;
-    this.lastFlushAt = performance.now();
+    const now = performance.now();
+    const gap = Math.min(now - this.lastFlushAt, 1_000);
+    this.meanFlushGap = Number.isFinite(this.meanFlushGap) ? 0.8 * this.meanFlushGap + 0.2 * gap : gap;
+    this.lastFlushAt = now;
     if (this.state.kind !== "ready") return;
     if (this.outgoingUpdates.length > 0) {
       const updates = this.outgoingUpdates;
