@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { createApi } from "./api";
-import { createAuth, resolveAuthSecret } from "./auth";
+import { createAuth, resolveAuthSecret, SessionLookup } from "./auth";
 import { COLLAB_PREFIX, CollabServer, PostgresStore, RoomRegistry } from "./collab";
 import type { Config } from "./config";
 import { openDatabase } from "./db/database";
@@ -61,6 +61,7 @@ export async function startTandem({ config, logger, root, pages }: TandemOptions
 
     const secret = await resolveAuthSecret({ secret: config.authSecret, dev: config.dev, nodeEnv: process.env.NODE_ENV, dataDir: config.dataDir });
     const auth = createAuth({ prisma, secret, publicUrl: config.publicUrl, rateLimitMax: config.authRateLimitMax, trustProxy: config.trustProxy, logger });
+    const sessions = new SessionLookup(prisma, secret);
     const bus = await createBus(config.redisUrl, logger);
     cleanups.push(() => bus.close());
     const hub = new EventHub();
@@ -88,11 +89,11 @@ export async function startTandem({ config, logger, root, pages }: TandemOptions
     });
     cleanups.push(async () => presence.close());
     const fanout = new EventFanout({ hub, presence, documents, logger });
-    const streams = new EventStreams({ auth, hub, presence, documents, notifications, logger, heartbeatMs: config.sseHeartbeatMs });
+    const streams = new EventStreams({ sessions, hub, presence, documents, notifications, logger, heartbeatMs: config.sseHeartbeatMs });
     const api = createApi({ auth, documents, notifications, notifier, logger, publicUrl: config.publicUrl, trustProxy: config.trustProxy });
     const handleApi = getRequestListener(api.fetch);
     const collab = new CollabServer({
-      auth,
+      sessions,
       documents,
       rooms,
       logger,

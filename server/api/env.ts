@@ -1,12 +1,7 @@
 import type { HttpBindings } from "@hono/node-server";
+import type { SessionUser } from "../auth";
 
-/** The signed-in user, as the API sees it. */
-export interface SessionUser {
-  id: string;
-  name: string;
-  email: string;
-  color: string;
-}
+export type { SessionUser };
 
 /** Hono's typing for Tandem's API: node bindings, and the user set by the session middleware. */
 export interface ApiEnv {

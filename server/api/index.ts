@@ -1,4 +1,3 @@
 export { createApi, type ApiDependencies } from "./app";
 export type { SessionUser } from "./env";
-export { requestOrigin } from "./origin";
-export { sessionUser } from "./session";
+export { nodeHeaders, requestOrigin, type HeaderReader } from "./origin";

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from "node:http";
 import type { MiddlewareHandler } from "hono";
 import { forbidden } from "../errors";
 import type { ApiEnv } from "./env";
@@ -8,13 +9,26 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * The origin browsers use to reach this request's server: PUBLIC_URL when configured, otherwise
  * the scheme and Host of the request itself (X-Forwarded-Proto counts only behind a trusted proxy).
  */
-export function requestOrigin(headers: Headers, options: { publicUrl: string | undefined; trustProxy: boolean; encrypted: boolean }): string | null {
+export function requestOrigin(headers: HeaderReader, options: { publicUrl: string | undefined; trustProxy: boolean; encrypted: boolean }): string | null {
   if (options.publicUrl) return new URL(options.publicUrl).origin;
   const host = headers.get("host");
   if (!host) return null;
   const forwardedProto = options.trustProxy ? headers.get("x-forwarded-proto")?.split(",")[0]?.trim() : undefined;
   const scheme = forwardedProto ?? (options.encrypted ? "https" : "http");
   return `${scheme}://${host}`;
+}
+
+/** What `requestOrigin` reads of a request's headers: a fetch `Headers`, or Node's via `nodeHeaders`. */
+export type HeaderReader = Pick<Headers, "get">;
+
+/** Node's parsed headers as a `HeaderReader`, without copying them into a `Headers`. */
+export function nodeHeaders(headers: IncomingHttpHeaders): HeaderReader {
+  return {
+    get: (name) => {
+      const value = headers[name.toLowerCase()];
+      return Array.isArray(value) ? value.join(", ") : (value ?? null);
+    },
+  };
 }
 
 /**

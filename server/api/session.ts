@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type { Auth } from "../auth";
+import { colorFor, type Auth } from "../auth";
 import { unauthorized } from "../errors";
 import type { ApiEnv, SessionUser } from "./env";
 
@@ -14,9 +14,9 @@ export function requireSession(auth: Auth): MiddlewareHandler<ApiEnv> {
 }
 
 /** The user behind the request's session cookie, or null. */
-export async function sessionUser(auth: Auth, headers: Headers): Promise<SessionUser | null> {
+async function sessionUser(auth: Auth, headers: Headers): Promise<SessionUser | null> {
   const session = await auth.api.getSession({ headers });
   if (!session) return null;
   const { id, name, email, color } = session.user as typeof session.user & { color?: string | null };
-  return { id, name, email, color: color ?? "#2563eb" };
+  return { id, name, email, color: color ?? colorFor(email.toLowerCase()) };
 }

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { sessionUser } from "../api/session";
-import type { Auth } from "../auth";
+import type { SessionLookup } from "../auth";
 import type { DocumentsRepository } from "../documents";
 import type { Logger } from "../logger";
 import { MAX_NOTIFICATION_ID, type NotificationsRepository } from "../notifications/repository";
@@ -17,7 +16,7 @@ const LAST_EVENT_ID = /^\d{1,19}$/;
 const REPLAY_PAGE = 500;
 
 export interface EventStreamOptions {
-  auth: Auth;
+  sessions: SessionLookup;
   hub: EventHub;
   presence: Presence;
   documents: DocumentsRepository;
@@ -63,9 +62,7 @@ export class EventStreams {
     const { logger } = this.options;
     const url = new URL(req.url ?? "/", "http://localhost");
     if (req.method !== "GET") return sendError(res, 405, "bad_request", "Use GET for the event stream.");
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
-    const user = await sessionUser(this.options.auth, headers);
+    const user = await this.options.sessions.userOf(req.headers.cookie);
     if (!user) return sendError(res, 401, "unauthorized", "Sign in to continue.");
 
     res.writeHead(200, {
