@@ -10,6 +10,8 @@ export class RoomRegistry {
   private readonly rooms = new Map<string, Room>();
   /** One clock for every room's writer: their rows go to the store together. */
   private readonly flushTick: FlushTick;
+  /** Every room's options: one object for all of them, not a copy per room. */
+  private readonly roomOptions: RoomOptions;
   private closing = false;
 
   private readonly healTimer: NodeJS.Timeout | undefined;
@@ -17,6 +19,7 @@ export class RoomRegistry {
 
   constructor(private readonly options: Pick<RoomOptions, "store" | "logger" | "writer" | "onMentions" | "bus"> & { healIntervalMs?: number }) {
     this.flushTick = new FlushTick((options.writer ?? DEFAULT_WRITER_OPTIONS).flushDelayMs);
+    this.roomOptions = { ...options, flushTick: this.flushTick, onEmpty: (room) => void this.unload(room) };
     if (options.bus) {
       // Pub/sub can drop messages: rooms exchange state vectors periodically and after every
       // reconnect, and send each other what is missing.
@@ -41,7 +44,7 @@ export class RoomRegistry {
   join(documentId: string, connection: RoomConnection, user: RoomUser, options: { readOnly: boolean; acks?: boolean }): Room {
     let room = this.rooms.get(documentId);
     if (!room) {
-      room = new Room(documentId, { ...this.options, flushTick: this.flushTick, onEmpty: (r) => void this.unload(r) });
+      room = new Room(documentId, this.roomOptions);
       this.rooms.set(documentId, room);
       const loading = room;
       loading.load().catch(() => {

@@ -100,6 +100,12 @@ export class Room {
   private meanFlushGap = Number.POSITIVE_INFINITY;
   /** Per Yjs client, the clock up to which its updates are stored durably. */
   private readonly durable = new Map<number, number>();
+  // Callbacks bound once per room. Not arrow-function fields: esbuild's keepNames (tsx runs the
+  // server) renames each such arrow, which turns the function into a ~300-byte dictionary object.
+  private readonly onDocUpdate = this.docUpdated.bind(this);
+  private readonly onContentChange = this.contentChanged.bind(this);
+  private readonly onAwarenessUpdate = this.awarenessUpdated.bind(this);
+  private readonly onFlushDue = this.flushOutgoing.bind(this);
 
   constructor(
     readonly documentId: string,
@@ -109,12 +115,12 @@ export class Room {
     this.doc = new Y.Doc({ gc: true, guid: documentId });
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     // The writer names the document in every line it logs.
-    this.writer = new UpdateWriter(documentId, options.store, options.logger, options.writer, this.onStored, options.flushTick, this.snapshotWith);
+    this.writer = new UpdateWriter(documentId, options.store, options.logger, options.writer, this.stored.bind(this), options.flushTick, this.snapshotWith.bind(this));
     // The server has no presence of its own.
     this.awareness.setLocalState(null);
     this.awareness.on("update", this.onAwarenessUpdate);
     // Subscribed before loading, so nothing another instance accepts meanwhile is missed.
-    this.unsubscribeBus = options.bus?.subscribe(roomChannel(documentId), this.onBusMessage);
+    this.unsubscribeBus = options.bus?.subscribe(roomChannel(documentId), this.busMessage.bind(this));
   }
 
   private readonly unsubscribeBus: (() => void) | undefined;
@@ -415,7 +421,7 @@ export class Room {
    * applied first. The document may hold more than the rows (accepted, not yet stored): those
    * rows come later and apply as no-ops. Pending structs (missing a dependency) are encoded too.
    */
-  private readonly snapshotWith = (stored: Uint8Array[]): Uint8Array => {
+  private snapshotWith(stored: Uint8Array[]): Uint8Array {
     if (this.state.kind !== "ready") return mergeToSnapshot(stored);
     if (this.options.bus) {
       Y.transact(this.doc, () => {
@@ -423,13 +429,13 @@ export class Room {
       }, STORED_ORIGIN);
     }
     return Y.encodeStateAsUpdate(this.doc);
-  };
+  }
 
   private savedMessage(): Uint8Array {
     return encodeSaved(Y.encodeStateVector(this.durable));
   }
 
-  private readonly onStored = (update: Uint8Array): void => {
+  private stored(update: Uint8Array): void {
     // parseUpdateMeta's `to` is where each client's structs in this batch end; the state vector
     // of an update counts only clients whose structs start at clock 0.
     for (const [client, clock] of Y.parseUpdateMeta(update).to) {
@@ -442,17 +448,17 @@ export class Room {
       message ??= this.savedMessage();
       connection.send(message);
     }
-  };
+  }
 
   /** Runs inside the transaction's observers, where Yjs can say what was added. */
-  private readonly onContentChange = (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction): void => {
+  private contentChanged(events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction): void {
     const peer = this.peers.get(transaction.origin as RoomConnection);
     if (!peer) return;
     const mentions = mentionsAdded(events);
     if (mentions.length > 0) this.options.onMentions?.({ documentId: this.documentId, authorId: peer.user.id, mentions });
-  };
+  }
 
-  private readonly onBusMessage = (data: Uint8Array): void => {
+  private busMessage(data: Uint8Array): void {
     if (this.state.kind === "closed" || this.state.kind === "failed") return;
     let message: RoomBusMessage;
     try {
@@ -480,7 +486,7 @@ export class Room {
     } catch (error) {
       this.logger.warn({ err: error, kind: message.kind }, "applying a message from another instance failed");
     }
-  };
+  }
 
   /** Sends a peer what it lacks, and our own state vector when it has something we lack. */
   private answerStateVector(encoded: Uint8Array): void {
@@ -497,15 +503,15 @@ export class Room {
     }
   }
 
-  private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+  private docUpdated(update: Uint8Array, origin: unknown): void {
     if (origin === LOAD_ORIGIN) return;
     if (origin !== BUS_ORIGIN && origin !== STORED_ORIGIN) this.outgoingAccepted.push(update);
     this.outgoingUpdates.push(update);
     this.outgoingOrigins.add(origin);
     this.scheduleFlush();
-  };
+  }
 
-  private readonly onAwarenessUpdate = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown): void => {
+  private awarenessUpdated({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown): void {
     for (const id of added) this.outgoingAwareness.add(id);
     for (const id of updated) this.outgoingAwareness.add(id);
     for (const id of removed) this.outgoingAwareness.add(id);
@@ -515,18 +521,18 @@ export class Room {
       this.options.bus.publish(roomChannel(this.documentId), encodeRoomBusMessage({ kind: "awareness", update: awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed) }));
     }
     this.scheduleFlush();
-  };
+  }
 
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     const wait = this.meanFlushGap < BUSY_BROADCAST_GAP_MS ? this.lastFlushAt + MIN_BROADCAST_INTERVAL_MS - performance.now() : 0;
     // setImmediate runs after every socket read of this event-loop turn: one message for all of them.
-    if (wait <= 0) setImmediate(this.flushOutgoing);
-    else setTimeout(this.flushOutgoing, Math.ceil(wait));
+    if (wait <= 0) setImmediate(this.onFlushDue);
+    else setTimeout(this.onFlushDue, Math.ceil(wait));
   }
 
-  private readonly flushOutgoing = (): void => {
+  private flushOutgoing(): void {
     this.flushScheduled = false;
     const now = performance.now();
     const gap = Math.min(now - this.lastFlushAt, 1_000);
@@ -555,7 +561,7 @@ export class Room {
       const message = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients));
       for (const connection of this.peers.keys()) this.sendTo(connection, message);
     }
-  };
+  }
 
   /** Only the instance that accepted an update stores it and tells the others. */
   private storeAndPublish(update: Uint8Array): void {
