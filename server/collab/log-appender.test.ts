@@ -1,21 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { createTestDatabase, type TestDatabase } from "../../test/helpers/database";
-import { createPrisma, type PrismaClient } from "../db/prisma";
+import { testDatabaseWithPrisma } from "../../test/helpers/database";
+import type { PrismaClient } from "../db/prisma";
 import { LogAppender } from "./log-appender";
 
-let db: TestDatabase;
-let prisma: PrismaClient;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  prisma = createPrisma(db.url);
-});
-afterAll(async () => {
-  await prisma?.$disconnect();
-  await db?.drop();
-});
-
-const createDocument = async () => (await prisma.document.create({ data: { title: "t" } })).id;
+const database = testDatabaseWithPrisma();
+const { createDocument } = database;
 
 function insertion(text: string): Uint8Array {
   const doc = new Y.Doc();
@@ -26,7 +16,7 @@ function insertion(text: string): Uint8Array {
 /** The Prisma client, counting the statements LogAppender sends through `$executeRaw`. */
 function countingPrisma(): { client: PrismaClient; statements: () => number } {
   let statements = 0;
-  const client = new Proxy(prisma, {
+  const client = new Proxy(database.prisma, {
     get(target, property, receiver) {
       if (property !== "$executeRaw") return Reflect.get(target, property, receiver);
       return (...args: Parameters<PrismaClient["$executeRaw"]>) => {
@@ -39,7 +29,7 @@ function countingPrisma(): { client: PrismaClient; statements: () => number } {
 }
 
 async function rowsOf(documentId: string): Promise<number[][]> {
-  const rows = await prisma.documentUpdate.findMany({ where: { documentId }, orderBy: { id: "asc" }, select: { data: true } });
+  const rows = await database.prisma.documentUpdate.findMany({ where: { documentId }, orderBy: { id: "asc" }, select: { data: true } });
   return rows.map((row) => [...row.data]);
 }
 
@@ -73,9 +63,9 @@ describe("LogAppender", () => {
   });
 
   it("[PS8] a row whose document is gone fails alone; the rest of its batch is stored", async () => {
-    const appender = new LogAppender(prisma);
+    const appender = new LogAppender(database.prisma);
     const [kept, deleted] = [await createDocument(), await createDocument()];
-    await prisma.document.delete({ where: { id: deleted } });
+    await database.prisma.document.delete({ where: { id: deleted } });
     const update = insertion("kept");
 
     const [ok, gone] = await Promise.allSettled([appender.append(kept, update), appender.append(deleted, insertion("lost"))]);

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { createTestDatabase, type TestDatabase } from "../../test/helpers/database";
-import { createPrisma, type PrismaClient } from "../db/prisma";
+import { testDatabaseWithPrisma } from "../../test/helpers/database";
 import { MemoryStore } from "./memory-store";
 import { PostgresStore } from "./postgres-store";
 import { describeStoreContract } from "./store-contract";
@@ -13,27 +12,17 @@ describeStoreContract("MemoryStore", async () => ({
   close: async () => {},
 }));
 
-let db: TestDatabase;
-let prisma: PrismaClient;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  prisma = createPrisma(db.url);
-});
-afterAll(async () => {
-  await prisma?.$disconnect();
-  await db?.drop();
-});
-
-const createDocument = async () => (await prisma.document.create({ data: { title: "t" } })).id;
+const database = testDatabaseWithPrisma();
+const { createDocument } = database;
 
 describeStoreContract("PostgresStore", async () => ({
-  store: new PostgresStore(prisma),
+  store: new PostgresStore(database.prisma),
   createDocument,
   // A compaction writes the snapshot row first: a transaction holding that row's lock stops it there.
   holdCompaction: async (documentId) => {
     const locked = deferred();
     const released = deferred();
-    const holding = prisma.$transaction(
+    const holding = database.prisma.$transaction(
       async (tx) => {
         const rows = await tx.$queryRaw<unknown[]>`SELECT 1 FROM document_snapshot WHERE "documentId" = ${documentId}::uuid FOR UPDATE`;
         if (rows.length !== 1) throw new Error("holdCompaction needs a document with a snapshot");
@@ -59,15 +48,15 @@ describe("PostgresStore", () => {
     return Y.encodeStateAsUpdate(doc);
   };
   async function updatedAt(documentId: string): Promise<Date> {
-    return (await prisma.document.findUniqueOrThrow({ where: { id: documentId } })).updatedAt;
+    return (await database.prisma.document.findUniqueOrThrow({ where: { id: documentId } })).updatedAt;
   }
   async function setUpdatedAgo(documentId: string, seconds: number): Promise<Date> {
-    await prisma.$executeRaw`UPDATE document SET "updatedAt" = now() - make_interval(secs => ${seconds}) WHERE id = ${documentId}::uuid`;
+    await database.prisma.$executeRaw`UPDATE document SET "updatedAt" = now() - make_interval(secs => ${seconds}) WHERE id = ${documentId}::uuid`;
     return updatedAt(documentId);
   }
 
   it("[PS6] append moves document.updatedAt to now, at most every 10 seconds", async () => {
-    const store = new PostgresStore(prisma);
+    const store = new PostgresStore(database.prisma);
     const documentId = await createDocument();
 
     const stale = await setUpdatedAgo(documentId, 11);

@@ -5,7 +5,8 @@
  *   afterAll(() => db.drop());
  */
 import { randomBytes } from "node:crypto";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
+import { createPrisma, type PrismaClient } from "../../server/db/prisma";
 import { databaseUrl, dropDatabase, runAdmin } from "./admin";
 
 export interface TestDatabase {
@@ -18,6 +19,33 @@ export interface TestDatabase {
 /** A fresh database with every migration applied (a copy of the run's template database). */
 export function createTestDatabase(): Promise<TestDatabase> {
   return create(inject("testDatabaseTemplate"));
+}
+
+/**
+ * A fresh database and a Prisma client on it for one test file: opened before its tests,
+ * disconnected and dropped after them. Read `prisma` inside tests and hooks.
+ */
+export function testDatabaseWithPrisma(): { readonly prisma: PrismaClient; createDocument(): Promise<string> } {
+  let db: TestDatabase | undefined;
+  let client: PrismaClient | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    client = createPrisma(db.url);
+  });
+  afterAll(async () => {
+    await client?.$disconnect();
+    await db?.drop();
+  });
+  const prisma = (): PrismaClient => {
+    if (!client) throw new Error("testDatabaseWithPrisma: the database opens in beforeAll; use it inside tests and hooks");
+    return client;
+  };
+  return {
+    get prisma() {
+      return prisma();
+    },
+    createDocument: async () => (await prisma().document.create({ data: { title: "t" } })).id,
+  };
 }
 
 /** A fresh database without any schema, e.g. to apply migrations to. */
