@@ -6,7 +6,7 @@ import { createAuth, resolveAuthSecret, SessionLookup } from "./auth";
 import { COLLAB_PREFIX, CollabServer, PostgresStore, RoomRegistry } from "./collab";
 import type { Config } from "./config";
 import { openDatabase } from "./db/database";
-import { createPrisma } from "./db/prisma";
+import { createDatabaseClients } from "./db/prisma";
 import { DocumentsRepository } from "./documents";
 import { EVENTS_PATH, EventStreams } from "./events/event-stream";
 import { EventFanout } from "./events/fanout";
@@ -56,12 +56,13 @@ export async function startTandem({ config, logger, root, pages }: TandemOptions
   try {
     const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
     cleanups.push(() => database.stop());
-    const prisma = createPrisma(database.url);
-    cleanups.push(() => prisma.$disconnect());
+    const db = createDatabaseClients(database.url, { logger });
+    cleanups.push(() => db.close());
+    const { prisma } = db;
 
     const secret = await resolveAuthSecret({ secret: config.authSecret, dev: config.dev, nodeEnv: process.env.NODE_ENV, dataDir: config.dataDir });
     const auth = createAuth({ prisma, secret, publicUrl: config.publicUrl, rateLimitMax: config.authRateLimitMax, trustProxy: config.trustProxy, logger });
-    const sessions = new SessionLookup(prisma, secret);
+    const sessions = new SessionLookup(db.sql, secret);
     const bus = await createBus(config.redisUrl, logger);
     cleanups.push(() => bus.close());
     const hub = new EventHub();
@@ -78,11 +79,11 @@ export async function startTandem({ config, logger, root, pages }: TandemOptions
     cleanups.push(async () => cluster.close());
     const notifications = new NotificationsRepository(prisma);
     const notifier = new Notifier({ notifications, toUser: cluster.toUser, logger });
-    const rooms = new RoomRegistry({ store: new PostgresStore(prisma), logger, onMentions: notifier.mentionsAdded,
+    const rooms = new RoomRegistry({ store: new PostgresStore(db), logger, onMentions: notifier.mentionsAdded,
       // Rooms talk to other instances only when there are others (Redis): alone, healing is work for nothing.
       bus: config.redisUrl ? bus : undefined,
     });
-    const documents = new DocumentsRepository(prisma, cluster.documentChanged);
+    const documents = new DocumentsRepository(db, cluster.documentChanged);
     const presence = new ClusterPresence(bus, (documentId) => fanout.presenceChanged(documentId), logger, {
       beatMs: config.presenceBeatMs,
       expireMs: config.presenceBeatMs * 3,

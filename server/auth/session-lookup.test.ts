@@ -2,19 +2,19 @@ import { createHmac, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestClient } from "../../test/helpers/client";
 import { startTestServer, TEST_AUTH_SECRET, type TestServer } from "../../test/helpers/server";
-import { createPrisma, type PrismaClient } from "../db";
+import { createDatabaseClients, type DatabaseClients } from "../db";
 import { SessionLookup } from "./session-lookup";
 
 let server: TestServer;
-let prisma: PrismaClient;
+let db: DatabaseClients;
 let sessions: SessionLookup;
 beforeAll(async () => {
   server = await startTestServer();
-  prisma = createPrisma(server.databaseUrl, { poolSize: 2 });
-  sessions = new SessionLookup(prisma, TEST_AUTH_SECRET);
+  db = createDatabaseClients(server.databaseUrl, { poolSize: 2 });
+  sessions = new SessionLookup(db.sql, TEST_AUTH_SECRET);
 });
 afterAll(async () => {
-  await prisma?.$disconnect();
+  await db?.close();
   await server?.close();
 });
 
@@ -25,7 +25,7 @@ function signedCookie(name: string, token: string, secret = TEST_AUTH_SECRET): s
 }
 
 async function tokenOf(userId: string): Promise<string> {
-  const session = await prisma.session.findFirstOrThrow({ where: { userId }, orderBy: { createdAt: "desc" } });
+  const session = await db.prisma.session.findFirstOrThrow({ where: { userId }, orderBy: { createdAt: "desc" } });
   return session.token;
 }
 
@@ -63,7 +63,7 @@ describe("SessionLookup", () => {
 
     const expired = await TestClient.signUp(server.url);
     expect(await sessions.userOf(expired.cookieHeader)).not.toBeNull();
-    await prisma.session.updateMany({ where: { userId: expired.user!.id }, data: { expiresAt: new Date(Date.now() - 1_000) } });
+    await db.prisma.session.updateMany({ where: { userId: expired.user!.id }, data: { expiresAt: new Date(Date.now() - 1_000) } });
     expect(await sessions.userOf(expired.cookieHeader)).toBeNull();
   });
 });

@@ -1,10 +1,16 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { parseCookies } from "better-auth/cookies";
-import type { PrismaClient } from "../db/generated/client";
-import { colorFor } from "./colors";
+import type { Sql } from "../db/prisma";
 
 /** The signed-in person behind a request. */
 export interface SessionUser {
+  id: string;
+  name: string;
+  email: string;
+  color: string;
+}
+
+interface SessionRow {
   id: string;
   name: string;
   email: string;
@@ -18,7 +24,8 @@ const SECURE_COOKIE = `__Secure-${COOKIE}`;
 const SIGNATURE_LENGTH = 44;
 
 /**
- * Finds the user behind a better-auth session cookie with one HMAC and one indexed query, for
+ * Finds the user behind a better-auth session cookie with one HMAC and one indexed query (plain
+ * SQL: see {@link Sql}), for
  * the connections that open by the thousand at once (WebSockets and event streams, e.g. when
  * an instance restarts and its clients reconnect). better-auth's `getSession` makes the same
  * check through its endpoint pipeline, which costs as much CPU and memory per call as the rest
@@ -30,7 +37,7 @@ const SIGNATURE_LENGTH = 44;
  */
 export class SessionLookup {
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly sql: Sql,
     private readonly secret: string,
   ) {}
 
@@ -38,13 +45,13 @@ export class SessionLookup {
   async userOf(cookieHeader: string | undefined): Promise<SessionUser | null> {
     const token = cookieHeader ? this.verifiedToken(cookieHeader) : null;
     if (!token) return null;
-    const session = await this.prisma.session.findUnique({
-      where: { token },
-      select: { expiresAt: true, user: { select: { id: true, name: true, email: true, color: true } } },
-    });
-    if (!session || session.expiresAt.getTime() <= Date.now()) return null;
-    const { id, name, email, color } = session.user;
-    return { id, name, email, color: color ?? colorFor(email.toLowerCase()) };
+    // better-auth stores expiresAt as a UTC timestamp without time zone: compared in UTC.
+    const { rows } = await this.sql.query<SessionRow>(
+      `SELECT u.id, u.name, u.email, u.color FROM session s JOIN "user" u ON u.id = s."userId"
+       WHERE s.token = $1 AND s."expiresAt" > (now() AT TIME ZONE 'UTC')`,
+      [token],
+    );
+    return rows[0] ?? null;
   }
 
   /** The session token when the cookie carries one signed with our secret. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { testDatabaseWithPrisma } from "../../test/helpers/database";
-import type { PrismaClient } from "../db/prisma";
+import type { Sql } from "../db/prisma";
 import { LogAppender } from "./log-appender";
 
 const database = testDatabaseWithPrisma();
@@ -13,15 +13,16 @@ function insertion(text: string): Uint8Array {
   return Y.encodeStateAsUpdate(doc);
 }
 
-/** The Prisma client, counting the statements LogAppender sends through `$executeRaw`. */
-function countingPrisma(): { client: PrismaClient; statements: () => number } {
+/** Plain SQL, counting the statements LogAppender sends. */
+function countingSql(): { client: Sql; statements: () => number } {
   let statements = 0;
-  const client = new Proxy(database.prisma, {
+  const client = new Proxy(database.sql, {
     get(target, property, receiver) {
-      if (property !== "$executeRaw") return Reflect.get(target, property, receiver);
-      return (...args: Parameters<PrismaClient["$executeRaw"]>) => {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (property !== "query" || typeof value !== "function") return value;
+      return (...args: unknown[]) => {
         statements += 1;
-        return target.$executeRaw(...args);
+        return Reflect.apply(value, target, args);
       };
     },
   });
@@ -35,7 +36,7 @@ async function rowsOf(documentId: string): Promise<number[][]> {
 
 describe("LogAppender", () => {
   it("[PS8] appends made together, for many documents, go to PostgreSQL as one statement", async () => {
-    const { client, statements } = countingPrisma();
+    const { client, statements } = countingSql();
     const appender = new LogAppender(client);
     const documents = await Promise.all(Array.from({ length: 20 }, createDocument));
     const updates = documents.map((_, i) => insertion(`doc ${i}`));
@@ -47,7 +48,7 @@ describe("LogAppender", () => {
   });
 
   it("[PS8] appends that arrive while a statement is in flight go together in the next, in order", async () => {
-    const { client, statements } = countingPrisma();
+    const { client, statements } = countingSql();
     const appender = new LogAppender(client);
     const documentId = await createDocument();
     const updates = Array.from({ length: 10 }, (_, i) => insertion(`u${i}`));
@@ -63,7 +64,7 @@ describe("LogAppender", () => {
   });
 
   it("[PS8] a row whose document is gone fails alone; the rest of its batch is stored", async () => {
-    const appender = new LogAppender(database.prisma);
+    const appender = new LogAppender(database.sql);
     const [kept, deleted] = [await createDocument(), await createDocument()];
     await database.prisma.document.delete({ where: { id: deleted } });
     const update = insertion("kept");

@@ -1,4 +1,4 @@
-import { Prisma, type PrismaClient } from "../db/generated/client";
+import type { Sql } from "../db/prisma";
 
 /** Rows one statement carries at most (two bind parameters each; PostgreSQL allows 65,535). */
 const MAX_BATCH_ROWS = 1_000;
@@ -26,7 +26,7 @@ export class LogAppender {
   private inFlight = false;
   private scheduled = false;
 
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly sql: Sql) {}
 
   append(documentId: string, update: Uint8Array): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -82,16 +82,25 @@ export class LogAppender {
     }
   }
 
-  /** One statement: the rows in order (ids ascend with it), and each document's updatedAt. */
+  /**
+   * One statement: the rows in order (ids ascend with it), and each document's updatedAt. Plain
+   * SQL: it runs for every batch of edits (see Sql).
+   */
   private async insert(rows: PendingRow[]): Promise<void> {
-    // Yjs hands out Uint8Array<ArrayBufferLike>; Prisma's Bytes wants a plain ArrayBuffer view, which it is.
-    const values = Prisma.join(rows.map((row) => Prisma.sql`(${row.documentId}::uuid, ${row.update as Uint8Array<ArrayBuffer>})`));
-    const documentIds = Prisma.join([...new Set(rows.map((row) => row.documentId))].map((id) => Prisma.sql`${id}::uuid`));
-    await this.prisma.$executeRaw`
-      WITH inserted AS (
-        INSERT INTO document_update ("documentId", data) VALUES ${values} RETURNING 1
-      )
-      -- updatedAt follows edits, at most every 10 seconds.
-      UPDATE document SET "updatedAt" = now() WHERE id IN (${documentIds}) AND "updatedAt" < now() - interval '10 seconds'`;
+    const values: unknown[] = [];
+    const tuples = rows.map((row) => {
+      values.push(row.documentId, row.update);
+      return `($${values.length - 1}::uuid, $${values.length}::bytea)`;
+    });
+    const documentIds = [...new Set(rows.map((row) => row.documentId))];
+    values.push(documentIds);
+    await this.sql.query(
+      `WITH inserted AS (
+         INSERT INTO document_update ("documentId", data) VALUES ${tuples.join(", ")} RETURNING 1
+       )
+       -- updatedAt follows edits, at most every 10 seconds.
+       UPDATE document SET "updatedAt" = now() WHERE id = ANY($${values.length}::uuid[]) AND "updatedAt" < now() - interval '10 seconds'`,
+      values,
+    );
   }
 }

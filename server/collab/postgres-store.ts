@@ -1,4 +1,4 @@
-import type { PrismaClient } from "../db/generated/client";
+import type { DatabaseClients, PrismaClient, Sql } from "../db/prisma";
 import { LogAppender } from "./log-appender";
 import type { DocumentStore, LogSize } from "./store";
 
@@ -17,20 +17,28 @@ export class PostgresStore implements DocumentStore {
   /** Appends of every document go through one group commit. */
   private readonly appender: LogAppender;
 
-  constructor(private readonly prisma: PrismaClient) {
-    this.appender = new LogAppender(prisma);
+  private readonly prisma: PrismaClient;
+  /** Loads and appends, which run for every room opened and every batch of edits (see Sql). */
+  private readonly sql: Sql;
+
+  constructor(db: Pick<DatabaseClients, "prisma" | "sql">) {
+    this.prisma = db.prisma;
+    this.sql = db.sql;
+    this.appender = new LogAppender(db.sql);
   }
 
   async load(documentId: string): Promise<Uint8Array[]> {
     // One statement, so the snapshot and the rows come from one view of the database: a
     // compaction that commits meanwhile cannot remove rows the snapshot we read lacks.
-    const rows = await this.prisma.$queryRaw<Array<{ part: number; data: Uint8Array }>>`
-      SELECT part, data FROM (
-        SELECT 0 AS part, 0::bigint AS id, data FROM document_snapshot WHERE "documentId" = ${documentId}::uuid
-        UNION ALL
-        SELECT 1 AS part, id, data FROM document_update WHERE "documentId" = ${documentId}::uuid
-      ) AS state ORDER BY part, id`;
-    const log = rows.filter((row) => Number(row.part) === 1);
+    const { rows } = await this.sql.query<{ part: number; data: Uint8Array }>(
+      `SELECT part, data FROM (
+         SELECT 0 AS part, 0::bigint AS id, data FROM document_snapshot WHERE "documentId" = $1::uuid
+         UNION ALL
+         SELECT 1 AS part, id, data FROM document_update WHERE "documentId" = $1::uuid
+       ) AS state ORDER BY part, id`,
+      [documentId],
+    );
+    const log = rows.filter((row) => row.part === 1);
     this.sizes.set(documentId, { rows: log.length, bytes: log.reduce((n, row) => n + row.data.byteLength, 0) });
     return rows.map((row) => row.data);
   }
@@ -44,9 +52,12 @@ export class PostgresStore implements DocumentStore {
       return size;
     }
     // Not loaded here, or compacted since: measure once, then keep count.
-    const [size] = await this.prisma.$queryRaw<Array<{ rows: bigint; bytes: bigint }>>`
-      SELECT count(*) AS rows, coalesce(sum(octet_length(data)), 0) AS bytes
-      FROM document_update WHERE "documentId" = ${documentId}::uuid`;
+    // count and sum are bigint, which node-postgres returns as strings.
+    const { rows } = await this.sql.query<{ rows: string; bytes: string }>(
+      `SELECT count(*) AS rows, coalesce(sum(octet_length(data)), 0) AS bytes FROM document_update WHERE "documentId" = $1::uuid`,
+      [documentId],
+    );
+    const size = rows[0];
     const measured = { rows: Number(size?.rows ?? 1), bytes: Number(size?.bytes ?? update.byteLength) };
     this.sizes.set(documentId, measured);
     return measured;

@@ -16,7 +16,7 @@ const database = testDatabaseWithPrisma();
 const { createDocument } = database;
 
 describeStoreContract("PostgresStore", async () => ({
-  store: new PostgresStore(database.prisma),
+  store: new PostgresStore(database),
   createDocument,
   // A compaction writes the snapshot row first: a transaction holding that row's lock stops it there.
   holdCompaction: async (documentId) => {
@@ -56,7 +56,7 @@ describe("PostgresStore", () => {
   }
 
   it("[PS6] append moves document.updatedAt to now, at most every 10 seconds", async () => {
-    const store = new PostgresStore(database.prisma);
+    const store = new PostgresStore(database);
     const documentId = await createDocument();
 
     const stale = await setUpdatedAgo(documentId, 11);

@@ -16,4 +16,4 @@ export {
   SCHEMA_PATH,
   type MigrationSources,
 } from "./migrate";
-export { createPrisma, type PrismaClient, type PrismaOptions } from "./prisma";
+export { createDatabaseClients, type DatabaseClients, type PrismaClient, type PrismaOptions, type Sql } from "./prisma";

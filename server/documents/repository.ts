@@ -1,4 +1,4 @@
-import type { PrismaClient } from "../db/generated/client";
+import type { DatabaseClients, PrismaClient, Sql } from "../db/prisma";
 import { conflict, forbidden, notFound } from "../errors";
 import type { DocumentEvent, DocumentEventListener } from "./events";
 import { canEdit, isOwner, type Role } from "./roles";
@@ -28,10 +28,16 @@ const memberUser = { select: { id: true, name: true, email: true, color: true } 
  * is not a member of is reported as not found, so its existence is not revealed.
  */
 export class DocumentsRepository {
+  private readonly prisma: PrismaClient;
+  private readonly sql: Sql;
+
   constructor(
-    private readonly prisma: PrismaClient,
+    db: Pick<DatabaseClients, "prisma" | "sql">,
     private readonly onEvent: DocumentEventListener = () => {},
-  ) {}
+  ) {
+    this.prisma = db.prisma;
+    this.sql = db.sql;
+  }
 
   private emit(event: DocumentEvent): void {
     this.onEvent(event);
@@ -39,11 +45,9 @@ export class DocumentsRepository {
 
   /** The user's role in the document, or null when they have no access (or it does not exist). */
   async roleOf(documentId: string, userId: string): Promise<Role | null> {
-    const member = await this.prisma.documentMember.findUnique({
-      where: { documentId_userId: { documentId, userId } },
-      select: { role: true },
-    });
-    return member?.role ?? null;
+    // Plain SQL: every WebSocket and event stream that opens asks this (see Sql).
+    const { rows } = await this.sql.query<{ role: Role }>(`SELECT role FROM document_member WHERE "documentId" = $1::uuid AND "userId" = $2`, [documentId, userId]);
+    return rows[0]?.role ?? null;
   }
 
   /** Ids of the document's members. */
@@ -54,7 +58,8 @@ export class DocumentsRepository {
 
   /** Ids of the documents the user is a member of. */
   async documentIdsOf(userId: string): Promise<string[]> {
-    const rows = await this.prisma.documentMember.findMany({ where: { userId }, select: { documentId: true } });
+    // Plain SQL: every event stream that opens asks this (see Sql).
+    const { rows } = await this.sql.query<{ documentId: string }>(`SELECT "documentId" FROM document_member WHERE "userId" = $1`, [userId]);
     return rows.map((r) => r.documentId);
   }
 

@@ -15,7 +15,7 @@ import * as Y from "yjs";
 import { CloseCode } from "../../server/collab/close-codes";
 import { PostgresStore } from "../../server/collab/postgres-store";
 import { mergeToSnapshot } from "../../server/collab/update-writer";
-import { createPrisma } from "../../server/db/prisma";
+import { createDatabaseClients } from "../../server/db/prisma";
 import { TestClient } from "../helpers/client";
 import { connectPeer, textOf, waitFor, type CollabPeer } from "../helpers/collab-client";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
@@ -204,9 +204,9 @@ describe("durability", () => {
     await waitFor(stored, "the paragraph to be stored");
 
     // Another process's compactions of the same document, as a second instance would run them.
-    const prisma = createPrisma(db.url, { poolSize: 2 });
-    cleanups.push(() => prisma.$disconnect());
-    const store = new PostgresStore(prisma);
+    const clients = createDatabaseClients(db.url, { poolSize: 2 });
+    cleanups.push(() => clients.close());
+    const store = new PostgresStore(clients);
     expect(await store.compact(id, mergeToSnapshot)).toBe(true);
     // Holding the snapshot row pauses a compaction between reading the log and writing the
     // snapshot, so that appends commit in the middle of it, every time.

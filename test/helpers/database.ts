@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, inject } from "vitest";
-import { createPrisma, type PrismaClient } from "../../server/db/prisma";
+import { createDatabaseClients, type DatabaseClients, type PrismaClient, type Sql } from "../../server/db/prisma";
 import { databaseUrl, dropDatabase, runAdmin } from "./admin";
 
 export interface TestDatabase {
@@ -22,29 +22,32 @@ export function createTestDatabase(): Promise<TestDatabase> {
 }
 
 /**
- * A fresh database and a Prisma client on it for one test file: opened before its tests,
- * disconnected and dropped after them. Read `prisma` inside tests and hooks.
+ * A fresh database with a Prisma client and plain SQL on it for one test file: opened before its
+ * tests, disconnected and dropped after them. Read `prisma` and `sql` inside tests and hooks.
  */
-export function testDatabaseWithPrisma(): { readonly prisma: PrismaClient; createDocument(): Promise<string> } {
+export function testDatabaseWithPrisma(): { readonly prisma: PrismaClient; readonly sql: Sql; createDocument(): Promise<string> } {
   let db: TestDatabase | undefined;
-  let client: PrismaClient | undefined;
+  let opened: DatabaseClients | undefined;
   beforeAll(async () => {
     db = await createTestDatabase();
-    client = createPrisma(db.url);
+    opened = createDatabaseClients(db.url);
   });
   afterAll(async () => {
-    await client?.$disconnect();
+    await opened?.close();
     await db?.drop();
   });
-  const prisma = (): PrismaClient => {
-    if (!client) throw new Error("testDatabaseWithPrisma: the database opens in beforeAll; use it inside tests and hooks");
-    return client;
+  const clients = (): DatabaseClients => {
+    if (!opened) throw new Error("testDatabaseWithPrisma: the database opens in beforeAll; use it inside tests and hooks");
+    return opened;
   };
   return {
     get prisma() {
-      return prisma();
+      return clients().prisma;
     },
-    createDocument: async () => (await prisma().document.create({ data: { title: "t" } })).id,
+    get sql() {
+      return clients().sql;
+    },
+    createDocument: async () => (await clients().prisma.document.create({ data: { title: "t" } })).id,
   };
 }
 
