@@ -10,11 +10,14 @@ import { metric, type Scenario } from "./types";
 /** Lets the server's memory settle after a wave of connections before RSS is read. */
 const SETTLE_MS = 2_000;
 /**
- * Memory per connection is the slope between two waves: the first (this share of the
- * connections) absorbs one-off costs (code loaded, caches, JIT), the second is what each
- * further connection costs.
+ * Memory per connection is the slope of RSS against connections opened: the first wave (this
+ * share of the connections) absorbs one-off costs (code loaded, caches, JIT) and is left out;
+ * the rest open in MEASURED_WAVES equal waves with RSS read after each, and the least-squares
+ * slope through those readings is what each further connection costs. One reading alone moves
+ * by several KiB per connection with where the garbage collector happens to be.
  */
 const FIRST_WAVE = 0.1;
+const MEASURED_WAVES = 6;
 
 async function settledRss(pid: number): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
@@ -28,28 +31,52 @@ interface Wave<T> {
   elapsedMs: number;
 }
 
-/** Opens the connections in two waves, reading RSS after each. */
-async function inTwoWaves<T>(pid: number, count: number, openWave: (from: number, to: number) => Promise<Wave<T>>) {
-  const split = Math.max(1, Math.floor(count * FIRST_WAVE));
+/** Least-squares slope of y against x. */
+function slope(points: ReadonlyArray<{ x: number; y: number }>): number {
+  const n = points.length;
+  if (n < 2) return Number.NaN;
+  const meanX = points.reduce((sum, p) => sum + p.x, 0) / n;
+  const meanY = points.reduce((sum, p) => sum + p.y, 0) / n;
+  const covariance = points.reduce((sum, p) => sum + (p.x - meanX) * (p.y - meanY), 0);
+  const variance = points.reduce((sum, p) => sum + (p.x - meanX) ** 2, 0);
+  return variance > 0 ? covariance / variance : Number.NaN;
+}
+
+/** Opens the connections in waves (see FIRST_WAVE), reading RSS after each. */
+async function inWaves<T>(pid: number, count: number, openWave: (from: number, to: number) => Promise<Wave<T>>) {
+  const first = Math.max(1, Math.floor(count * FIRST_WAVE));
+  const bounds = [0, first, ...Array.from({ length: MEASURED_WAVES }, (_, i) => first + Math.round(((count - first) * (i + 1)) / MEASURED_WAVES))];
   const cpu = new CpuMeter(pid);
-  await cpu.start();
-  const first = await openWave(0, split);
-  const firstCpu = await cpu.stopAll();
-  const afterFirst = await settledRss(pid);
-  await cpu.start();
-  const second = await openWave(split, count);
-  const secondCpu = await cpu.stopAll();
-  const afterSecond = await settledRss(pid);
-  const elapsed = first.elapsedMs + second.elapsedMs;
+  const open: T[] = [];
+  const readings: Array<{ x: number; y: number }> = [];
+  let failed = 0;
+  let firstError: string | undefined;
+  let elapsed = 0;
+  let serverCpuMs = 0;
+  let childrenCpuMs = 0;
+  for (let i = 1; i < bounds.length; i++) {
+    const [from, to] = [bounds[i - 1] as number, bounds[i] as number];
+    if (to <= from) continue;
+    await cpu.start();
+    const wave = await openWave(from, to);
+    const used = await cpu.stopAll();
+    open.push(...wave.open);
+    failed += wave.failed;
+    firstError ??= wave.firstError;
+    elapsed += wave.elapsedMs;
+    serverCpuMs += used.server * wave.elapsedMs;
+    childrenCpuMs += used.children * wave.elapsedMs;
+    readings.push({ x: open.length, y: await settledRss(pid) });
+  }
   return {
-    open: [...first.open, ...second.open],
-    failed: first.failed + second.failed,
-    firstError: first.firstError ?? second.firstError,
-    perSecond: ((first.open.length + second.open.length) * 1000) / elapsed,
-    serverCpu: (firstCpu.server * first.elapsedMs + secondCpu.server * second.elapsedMs) / elapsed,
-    childrenCpu: (firstCpu.children * first.elapsedMs + secondCpu.children * second.elapsedMs) / elapsed,
-    kibEach: second.open.length > 0 ? (afterSecond - afterFirst) / second.open.length : Number.NaN,
-    rssAfter: afterSecond,
+    open,
+    failed,
+    firstError,
+    perSecond: (open.length * 1000) / elapsed,
+    serverCpu: serverCpuMs / elapsed,
+    childrenCpu: childrenCpuMs / elapsed,
+    kibEach: slope(readings),
+    rssAfter: readings.at(-1)?.y ?? Number.NaN,
   };
 }
 
@@ -103,12 +130,12 @@ export const idle: Scenario = {
     }
     const baseline = await settledRss(target.pid);
 
-    const ws = await inTwoWaves(target.pid, specs.length, openSockets(specs, concurrency));
+    const ws = await inWaves(target.pid, specs.length, openSockets(specs, concurrency));
     log(`${ws.open.length} WebSockets open (${ws.failed} failed) at ${ws.perSecond.toFixed(0)}/s, ${ws.kibEach.toFixed(1)} KiB each`);
 
     const tandem = target.tandem;
     const people = specs.flatMap((spec) => spec.slots.map((slot) => slot.user)).filter((u): u is TandemUser => u !== undefined);
-    const sse = tandem && streams > 0 ? await inTwoWaves(target.pid, streams, openStreams(`${tandem.baseUrl}/api/events`, people, concurrency)) : undefined;
+    const sse = tandem && streams > 0 ? await inWaves(target.pid, streams, openStreams(`${tandem.baseUrl}/api/events`, people, concurrency)) : undefined;
     if (sse) log(`${sse.open.length} event streams open (${sse.failed} failed) at ${sse.perSecond.toFixed(0)}/s, ${sse.kibEach.toFixed(1)} KiB each`);
 
     log(`holding for ${holdMs / 1000} s`);
@@ -145,7 +172,7 @@ export const idle: Scenario = {
       ],
       failures,
       notes: [
-        `KiB per connection: RSS growth over the last ${Math.round((1 - FIRST_WAVE) * 100)}% of the connections, each read ${SETTLE_MS / 1000} s after its wave`,
+        `KiB per connection: least-squares slope of RSS over the last ${Math.round((1 - FIRST_WAVE) * 100)}% of the connections, opened in ${MEASURED_WAVES} waves, RSS read ${SETTLE_MS / 1000} s after each`,
         ...(sse ? [`${heartbeats} SSE heartbeats received during the hold`] : []),
       ],
     };
