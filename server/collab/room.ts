@@ -30,6 +30,9 @@ const STORED_ORIGIN = Symbol("stored");
 const BUS_ORIGIN = Symbol("bus");
 /** Marks a broadcast that must reach every connection, the sender included. */
 const HELD_BACK = Symbol("held-back");
+/** The origin of a broadcast with nothing in it yet, and of one merged from several origins. */
+const NO_ORIGIN = Symbol("no-origin");
+const SEVERAL_ORIGINS = Symbol("several-origins");
 /** An encoded update with nothing in it (no structs, empty delete set). */
 const EMPTY_UPDATE_BYTES = 2;
 /**
@@ -44,6 +47,12 @@ export const MIN_BROADCAST_INTERVAL_MS = 2;
  * weighted mean of the gaps): a room that is not, broadcasts every turn without waiting.
  */
 const BUSY_BROADCAST_GAP_MS = 4;
+/**
+ * Longer gaps count as this long in the mean: any such gap only says "quiet", and a room that
+ * turns busy after a long pause then spaces its broadcasts out within a handful of them
+ * (about seven), not the twenty-odd a one-second gap would take to wear off.
+ */
+const QUIET_BROADCAST_GAP_MS = 4 * BUSY_BROADCAST_GAP_MS;
 /** How long a loading room waits for its early sync answers to leave before it applies the document. */
 const ANSWER_DRAIN_LIMIT_MS = 100;
 
@@ -90,10 +99,15 @@ export class Room {
   private childLogger: Logger | undefined;
 
   private outgoingUpdates: Uint8Array[] = [];
-  private outgoingOrigins = new Set<unknown>();
+  /**
+   * Where the updates of the next broadcast came from: one connection (which then does not get
+   * them back), or SEVERAL_ORIGINS / HELD_BACK (everyone gets them).
+   */
+  private outgoingOrigin: unknown = NO_ORIGIN;
   /** Those of `outgoingUpdates` this instance accepted (the rest came over the bus): to store and publish. */
   private outgoingAccepted: Uint8Array[] = [];
-  private outgoingAwareness = new Set<number>();
+  /** Made when needed and dropped once sent: an idle room holds no collection for it. */
+  private outgoingAwareness: Set<number> | undefined;
   private flushScheduled = false;
   private lastFlushAt = Number.NEGATIVE_INFINITY;
   /** Mean gap between this room's broadcasts, ms (exponentially weighted). */
@@ -103,9 +117,10 @@ export class Room {
   // Callbacks bound once per room. Not arrow-function fields: esbuild's keepNames (tsx runs the
   // server) renames each such arrow, which turns the function into a ~300-byte dictionary object.
   private readonly onDocUpdate = this.docUpdated.bind(this);
-  private readonly onContentChange = this.contentChanged.bind(this);
   private readonly onAwarenessUpdate = this.awarenessUpdated.bind(this);
   private readonly onFlushDue = this.flushOutgoing.bind(this);
+  /** Bound once the room first sees a write (see watchContent). */
+  private contentObserver: ((events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction) => void) | undefined;
 
   constructor(
     readonly documentId: string,
@@ -162,7 +177,6 @@ export class Room {
       // Listening only from now on: Yjs then does not encode the loaded state once more for nobody.
       // Whatever another instance sent meanwhile is in the document, and reaches clients as they sync.
       this.doc.on("update", this.onDocUpdate);
-      if (this.options.onMentions) this.doc.getXmlFragment("default").observeDeep(this.onContentChange);
       for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(this.doc))) this.durable.set(client, clock);
     } catch (error) {
       this.state = { kind: "failed", error };
@@ -343,7 +357,7 @@ export class Room {
     this.writer.close();
     this.unsubscribeBus?.();
     this.doc.off("update", this.onDocUpdate);
-    if (this.options.onMentions) this.doc.getXmlFragment("default").unobserveDeep(this.onContentChange);
+    if (this.contentObserver) this.doc.getXmlFragment("default").unobserveDeep(this.contentObserver);
     this.awareness.off("update", this.onAwarenessUpdate);
     this.awareness.destroy();
     this.doc.destroy();
@@ -375,8 +389,9 @@ export class Room {
         if (this.doc.store.pendingStructs || this.doc.store.pendingDs) {
           // This update may release updates Yjs held back for it (from other clients): the
           // resulting broadcast then carries their content too, which the sender lacks.
-          this.outgoingOrigins.add(HELD_BACK);
+          this.noteOrigin(HELD_BACK);
         }
+        if (message.update.byteLength > EMPTY_UPDATE_BYTES) this.watchContent();
         Y.applyUpdate(this.doc, message.update, connection);
         return;
       case "awareness":
@@ -450,6 +465,16 @@ export class Room {
     }
   }
 
+  /**
+   * Starts looking for mentions in what clients write, before the first update that could hold
+   * one: a room nobody writes to never builds the content type and its observers.
+   */
+  private watchContent(): void {
+    if (this.contentObserver || !this.options.onMentions) return;
+    this.contentObserver = this.contentChanged.bind(this);
+    this.doc.getXmlFragment("default").observeDeep(this.contentObserver);
+  }
+
   /** Runs inside the transaction's observers, where Yjs can say what was added. */
   private contentChanged(events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction): void {
     const peer = this.peers.get(transaction.origin as RoomConnection);
@@ -507,20 +532,26 @@ export class Room {
     if (origin === LOAD_ORIGIN) return;
     if (origin !== BUS_ORIGIN && origin !== STORED_ORIGIN) this.outgoingAccepted.push(update);
     this.outgoingUpdates.push(update);
-    this.outgoingOrigins.add(origin);
+    this.noteOrigin(origin);
     this.scheduleFlush();
   }
 
   private awarenessUpdated({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown): void {
-    for (const id of added) this.outgoingAwareness.add(id);
-    for (const id of updated) this.outgoingAwareness.add(id);
-    for (const id of removed) this.outgoingAwareness.add(id);
+    const outgoing = (this.outgoingAwareness ??= new Set());
+    for (const id of added) outgoing.add(id);
+    for (const id of updated) outgoing.add(id);
+    for (const id of removed) outgoing.add(id);
     // Changes made by local connections (not relayed ones, not local timeouts) go to the other instances.
     if (this.options.bus && origin !== BUS_ORIGIN && typeof origin === "object" && origin !== null) {
       const changed = [...added, ...updated, ...removed];
       this.options.bus.publish(roomChannel(this.documentId), encodeRoomBusMessage({ kind: "awareness", update: awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed) }));
     }
     this.scheduleFlush();
+  }
+
+  private noteOrigin(origin: unknown): void {
+    if (this.outgoingOrigin === NO_ORIGIN) this.outgoingOrigin = origin;
+    else if (this.outgoingOrigin !== origin) this.outgoingOrigin = SEVERAL_ORIGINS;
   }
 
   private scheduleFlush(): void {
@@ -535,29 +566,28 @@ export class Room {
   private flushOutgoing(): void {
     this.flushScheduled = false;
     const now = performance.now();
-    const gap = Math.min(now - this.lastFlushAt, 1_000);
+    const gap = Math.min(now - this.lastFlushAt, QUIET_BROADCAST_GAP_MS);
     this.meanFlushGap = Number.isFinite(this.meanFlushGap) ? 0.8 * this.meanFlushGap + 0.2 * gap : gap;
     this.lastFlushAt = now;
     if (this.state.kind !== "ready") return;
     if (this.outgoingUpdates.length > 0) {
       const updates = this.outgoingUpdates;
-      const origins = this.outgoingOrigins;
+      // A lone sender already has its own update; with several senders, everyone gets the merge.
+      const skip = this.outgoingOrigin;
       const accepted = this.outgoingAccepted;
       this.outgoingUpdates = [];
-      this.outgoingOrigins = new Set();
+      this.outgoingOrigin = NO_ORIGIN;
       this.outgoingAccepted = [];
       const merged = updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates);
       // Stored and published as broadcast, merged: one merge per turn serves all three.
       if (accepted.length === updates.length) this.storeAndPublish(merged);
       else for (const update of accepted) this.storeAndPublish(update);
       const message = encodeUpdate(merged);
-      // A lone sender already has its own update; with several senders, everyone gets the merge.
-      const skip = origins.size === 1 ? [...origins][0] : undefined;
       for (const connection of this.peers.keys()) if (connection !== skip) this.sendTo(connection, message);
     }
-    if (this.outgoingAwareness.size > 0) {
+    if (this.outgoingAwareness) {
       const clients = [...this.outgoingAwareness];
-      this.outgoingAwareness.clear();
+      this.outgoingAwareness = undefined;
       const message = encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients));
       for (const connection of this.peers.keys()) this.sendTo(connection, message);
     }

@@ -11,6 +11,7 @@
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
 import pino from "pino";
+import { vi } from "vitest";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
@@ -68,8 +69,15 @@ export function createTestLogger(level = "debug"): { logger: Logger; entries: Lo
   return { logger, entries };
 }
 
-/** Resolves once the room's pending broadcast has gone out (it waits at most MIN_BROADCAST_INTERVAL_MS). */
+/**
+ * Resolves once the room's pending broadcast has gone out (it waits at most MIN_BROADCAST_INTERVAL_MS),
+ * on the fake clock when a test has faked the timers.
+ */
 export async function nextTurn(): Promise<void> {
+  if (vi.isFakeTimers()) {
+    await vi.advanceTimersByTimeAsync(MIN_BROADCAST_INTERVAL_MS + 1);
+    return;
+  }
   await new Promise((resolve) => setTimeout(resolve, MIN_BROADCAST_INTERVAL_MS + 1));
   await new Promise((resolve) => setImmediate(resolve));
 }
