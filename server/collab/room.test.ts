@@ -165,6 +165,56 @@ describe("loading", () => {
     expect(room.connectionCount).toBe(3);
   });
 
+  it("[RM2] a large stored document waits for the joined client's step 1 and answers it from the stored bytes, then applies them", async () => {
+    const store = new HeldLoadStore();
+    const large = "large ".repeat(20_000);
+    await store.append(DOC, textUpdate(large));
+    const room = createRoom(store);
+    const loading = room.load();
+    const a = client(room).connect();
+    // The query returns before the client has said anything (as it often does in a cold load).
+    store.releaseLoad();
+    await nextTurn();
+    expect(room.isReady).toBe(false);
+
+    a.send();
+    await nextTurn(); // not the 100 ms a silent client costs
+    expect(room.isReady).toBe(true);
+    await loading;
+    // Answered while loading, before the room's own step 1 from admission.
+    expect(a.connection.sent.map((m) => decodeMessage(m).kind)).toEqual(["sync-step-2", "sync-step-1"]);
+    await settle([a]);
+    expect(a.text.toString()).toBe(large);
+    expect(roomText(room)).toBe(large);
+  });
+
+  it("[RM2] a client that says nothing holds a large document's load up for at most 100 ms; a small one not at all", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setImmediate", "clearImmediate", "performance"] });
+    try {
+      const large = new MemoryStore();
+      await large.append(DOC, textUpdate("large ".repeat(20_000)));
+      const waits = createRoom(large);
+      client(waits).connect(); // never sends
+      const loading = waits.load();
+      await vi.advanceTimersByTimeAsync(99);
+      expect(waits.isReady).toBe(false);
+      await vi.advanceTimersByTimeAsync(2);
+      expect(waits.isReady).toBe(true);
+      await loading;
+
+      const small = new MemoryStore();
+      await small.append(DOC, textUpdate("small"));
+      const quick = createRoom(small);
+      client(quick).connect();
+      const loaded = quick.load();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(quick.isReady).toBe(true);
+      await loaded;
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("[RM3] a failed load closes the waiting connections with loadFailed and writes nothing", async () => {
     const store = new MemoryStore();
     store.failNext = 1;

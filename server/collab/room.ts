@@ -55,6 +55,16 @@ const BUSY_BROADCAST_GAP_MS = 4;
 const QUIET_BROADCAST_GAP_MS = 4 * BUSY_BROADCAST_GAP_MS;
 /** How long a loading room waits for its early sync answers to leave before it applies the document. */
 const ANSWER_DRAIN_LIMIT_MS = 100;
+/**
+ * Stored state at least this large takes milliseconds to apply (a 261 KiB document: 10–60 ms).
+ * A loading room that found this much waits for the clients that joined to ask (their sync
+ * step 1) and answers them from the stored bytes first, instead of making them wait for the
+ * apply and then encoding the document once more. The query often returns before the client's
+ * step 1 arrives, so without the wait most cold loads paid for both.
+ */
+const LARGE_DOCUMENT_BYTES = 64 * 1024;
+/** The longest a loading room waits for its clients' first message: about one round trip. */
+const FIRST_MESSAGE_LIMIT_MS = 100;
 
 interface Peer {
   user: RoomUser;
@@ -67,7 +77,12 @@ interface Peer {
   queued?: Uint8Array[];
 }
 
-type RoomState = { kind: "loading" } | { kind: "ready" } | { kind: "failed"; error: unknown } | { kind: "closed" };
+type RoomState =
+  /** `onMessage` is set while the room waits for its clients' first messages. */
+  | { kind: "loading"; onMessage?: () => void }
+  | { kind: "ready" }
+  | { kind: "failed"; error: unknown }
+  | { kind: "closed" };
 
 export interface RoomOptions {
   store: DocumentStore;
@@ -169,7 +184,8 @@ export class Room {
   async load(): Promise<void> {
     try {
       const updates = await this.options.store.load(this.documentId);
-      // Applying a large document blocks for a while: let the answers leave first.
+      // Applying a large document blocks for a while: answer the clients first, and let the answers leave.
+      if (totalBytes(updates) >= LARGE_DOCUMENT_BYTES) await this.firstMessages();
       await this.answerWaitingSyncs(updates);
       Y.transact(this.doc, () => {
         for (const update of updates) Y.applyUpdate(this.doc, update);
@@ -192,6 +208,31 @@ export class Room {
     for (const [connection, peer] of this.peers) this.admit(connection, peer);
     // Instances that hold this document answer with whatever they have that we lack.
     this.publishStateVector();
+  }
+
+  /**
+   * Resolves once every connection that joined has sent something (a y-websocket client's first
+   * message is its sync step 1), or after FIRST_MESSAGE_LIMIT_MS: a silent client holds nobody up for long.
+   */
+  private firstMessages(): Promise<void> {
+    const state = this.state;
+    if (state.kind !== "loading" || this.allPeersSpoke()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(limit);
+        state.onMessage = undefined;
+        resolve();
+      };
+      const limit = setTimeout(done, FIRST_MESSAGE_LIMIT_MS);
+      state.onMessage = () => {
+        if (this.allPeersSpoke()) done();
+      };
+    });
+  }
+
+  private allPeersSpoke(): boolean {
+    for (const peer of this.peers.values()) if (peer.queued?.length === 0) return false;
+    return true;
   }
 
   /**
@@ -256,6 +297,7 @@ export class Room {
     if (!peer) return;
     if (peer.queued) {
       peer.queued.push(data);
+      if (this.state.kind === "loading") this.state.onMessage?.();
       return;
     }
     try {
@@ -273,6 +315,7 @@ export class Room {
     const peer = this.peers.get(connection);
     if (!peer) return;
     this.peers.delete(connection);
+    if (this.state.kind === "loading") this.state.onMessage?.();
     const clientIds = [...peer.clientIds].filter((id) => this.clientOwners.get(id) === connection);
     for (const id of clientIds) this.clientOwners.delete(id);
     if (clientIds.length > 0 && this.state.kind === "ready") awarenessProtocol.removeAwarenessStates(this.awareness, clientIds, connection);
@@ -604,4 +647,10 @@ export class Room {
     if (!peer || peer.queued) return;
     connection.send(message);
   }
+}
+
+function totalBytes(updates: readonly Uint8Array[]): number {
+  let total = 0;
+  for (const update of updates) total += update.byteLength;
+  return total;
 }
