@@ -28,7 +28,7 @@ export class MemoryStore implements DocumentStore {
     const log = this.logs.get(documentId) ?? [];
     log.push(update);
     this.logs.set(documentId, log);
-    return { rows: log.length, bytes: log.reduce((n, u) => n + u.byteLength, 0) };
+    return { rows: log.length, bytes: log.reduce((n, u) => n + u.byteLength, 0), snapshotBytes: this.snapshots.get(documentId)?.byteLength ?? 0 };
   }
 
   async compact(documentId: string, merge: (updates: Uint8Array[]) => Uint8Array): Promise<boolean> {

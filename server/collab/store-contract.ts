@@ -81,17 +81,19 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
       expect(stateOf(await store.load(documentId)).text).toBe("world!");
     });
 
-    it("append tells how many rows and bytes the log holds", async () => {
+    it("append tells how many rows and bytes the log holds, and how large the snapshot is", async () => {
       const documentId = await fixture.createDocument();
       const updates = editHistory();
       let total = 0;
       for (const [i, update] of updates.entries()) {
         total += update.byteLength;
-        expect(await store.append(documentId, update)).toEqual({ rows: i + 1, bytes: total });
+        expect(await store.append(documentId, update)).toEqual({ rows: i + 1, bytes: total, snapshotBytes: 0 });
       }
       await store.compact(documentId, mergeToSnapshot);
+      const [snapshot] = await store.load(documentId);
       const next = insertion("more");
-      expect(await store.append(documentId, next)).toEqual({ rows: 1, bytes: next.byteLength });
+      expect(await store.append(documentId, next)).toEqual({ rows: 1, bytes: next.byteLength, snapshotBytes: snapshot?.byteLength });
+      expect(snapshot?.byteLength).toBeGreaterThan(0);
     });
 
     it("documents are separate", async () => {

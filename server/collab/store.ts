@@ -5,7 +5,7 @@ export interface DocumentStore {
    * every log row after it. Read consistently: a concurrent compaction never hides a row.
    */
   load(documentId: string): Promise<Uint8Array[]>;
-  /** Appends one update to the log (one row), and tells how large the log has grown. */
+  /** Appends one update to the log (one row), and tells how large the log has grown (and the snapshot is). */
   append(documentId: string, update: Uint8Array): Promise<LogSize>;
   /**
    * Merges the snapshot and the log rows into a new snapshot and deletes exactly the merged rows,
@@ -18,4 +18,6 @@ export interface DocumentStore {
 export interface LogSize {
   rows: number;
   bytes: number;
+  /** The snapshot the log follows (0 without one), as last read or written. */
+  snapshotBytes: number;
 }

@@ -237,6 +237,32 @@ describe("UpdateWriter", () => {
     writer.close();
   });
 
+  it("[PS4] a snapshot larger than compactAfterBytes raises both thresholds in proportion", async () => {
+    const store = new MemoryStore();
+    const compact = vi.spyOn(store, "compact");
+    const writer = createWriter(store, { flushDelayMs: 50, compactAfterBytes: 1_000, compactAfterRows: 3 });
+    const { updates, text } = editedDoc();
+    const write = async (insert: string) => {
+      text.insert(text.length, insert);
+      writer.enqueue(updates[updates.length - 1] as Uint8Array);
+      await vi.advanceTimersByTimeAsync(50);
+    };
+    await write("a".repeat(3_000));
+    expect(compact).toHaveBeenCalledOnce();
+    const [snapshot] = await store.load(DOC);
+    expect(snapshot?.byteLength).toBeGreaterThan(3_000); // thresholds now about 3 × 1,000 bytes and 3 × 3 rows
+
+    await write("b".repeat(1_500));
+    await write("c".repeat(1_000));
+    for (let i = 0; i < 5; i++) await write("d");
+    expect(compact).toHaveBeenCalledOnce(); // 7 rows and ~2,500 bytes: below both
+    await write("e".repeat(600));
+    expect(compact).toHaveBeenCalledTimes(2); // past 3,000 bytes
+    expect(store.logLength(DOC)).toBe(0);
+    expect(textOf(await store.load(DOC))).toBe(text.toString());
+    writer.close();
+  });
+
   it("compact() never throws: a failed compaction is logged and the log stays", async () => {
     const store = new MemoryStore();
     vi.spyOn(store, "compact").mockRejectedValueOnce(new Error("disk full"));

@@ -1,12 +1,15 @@
 import * as Y from "yjs";
 import type { Logger } from "../logger";
 import { FlushTick } from "./flush-tick";
-import type { DocumentStore } from "./store";
+import type { DocumentStore, LogSize } from "./store";
 
 export interface WriterOptions {
   /** How long the first update of a batch waits for others before the batch is written. */
   flushDelayMs: number;
-  /** Compact once the log holds this many rows or bytes. */
+  /**
+   * Compact once the log holds this many rows or bytes; both scale with the snapshot once it is
+   * larger than `compactAfterBytes` (see logDue).
+   */
   compactAfterRows: number;
   compactAfterBytes: number;
   /** Retry backoff after a failed write. */
@@ -147,11 +150,22 @@ export class UpdateWriter {
       this.onStored?.(update);
       if (this.failures > 0) this.logger.info({ documentId: this.documentId, failures: this.failures }, "update log writable again");
       this.failures = 0;
-      if (size.rows >= this.options.compactAfterRows || size.bytes >= this.options.compactAfterBytes) void this.runCompaction();
+      if (this.logDue(size)) void this.runCompaction();
     } catch (error) {
       this.failures += 1;
       this.logger.error({ err: error, documentId: this.documentId, pendingUpdates: this.pending.length, failures: this.failures }, "storing updates failed; keeping them in memory and retrying");
     }
+  }
+
+  /**
+   * Whether the log has grown enough to fold into the snapshot. A compaction rewrites the whole
+   * snapshot, so past `compactAfterBytes` the thresholds grow with it: a document of N times
+   * that size compacts after N times as many rows and bytes, and every byte stored is rewritten
+   * a bounded number of times instead of once per few MiB typed or pasted.
+   */
+  private logDue(size: LogSize): boolean {
+    const scale = Math.max(1, size.snapshotBytes / this.options.compactAfterBytes);
+    return size.rows >= this.options.compactAfterRows * scale || size.bytes >= this.options.compactAfterBytes * scale;
   }
 
   private runCompaction(): Promise<void> {

@@ -17,3 +17,4 @@ export {
   type MigrationSources,
 } from "./migrate";
 export { createDatabaseClients, type DatabaseClients, type PrismaClient, type PrismaOptions, type Sql } from "./prisma";
+export { inTransaction, type TransactionClient, type TransactionOptions, type TransactionPool } from "./transaction";

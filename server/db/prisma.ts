@@ -2,6 +2,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import type { Logger } from "pino";
 import { PrismaClient } from "./generated/client";
+import type { TransactionPool } from "./transaction";
 
 export type { PrismaClient };
 
@@ -16,7 +17,8 @@ export type Sql = Pick<pg.Pool, "query">;
 
 export interface DatabaseClients {
   prisma: PrismaClient;
-  sql: Sql;
+  /** The pool itself: plain statements (`query`) and transactions (`connect`, see inTransaction). */
+  sql: Sql & TransactionPool;
   /** Disconnects Prisma and ends the pool. Safe to call more than once. */
   close(): Promise<void>;
 }

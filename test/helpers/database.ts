@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, inject } from "vitest";
-import { createDatabaseClients, type DatabaseClients, type PrismaClient, type Sql } from "../../server/db/prisma";
+import { createDatabaseClients, type DatabaseClients, type PrismaClient } from "../../server/db/prisma";
 import { databaseUrl, dropDatabase, runAdmin } from "./admin";
 
 export interface TestDatabase {
@@ -25,7 +25,7 @@ export function createTestDatabase(): Promise<TestDatabase> {
  * A fresh database with a Prisma client and plain SQL on it for one test file: opened before its
  * tests, disconnected and dropped after them. Read `prisma` and `sql` inside tests and hooks.
  */
-export function testDatabaseWithPrisma(): { readonly prisma: PrismaClient; readonly sql: Sql; createDocument(): Promise<string> } {
+export function testDatabaseWithPrisma(): { readonly prisma: PrismaClient; readonly sql: DatabaseClients["sql"]; createDocument(): Promise<string> } {
   let db: TestDatabase | undefined;
   let opened: DatabaseClients | undefined;
   beforeAll(async () => {
