@@ -25,9 +25,8 @@ const SIGNATURE_LENGTH = 44;
 
 /**
  * Finds the user behind a better-auth session cookie with one HMAC and one indexed query (plain
- * SQL: see {@link Sql}), for
- * the connections that open by the thousand at once (WebSockets and event streams, e.g. when
- * an instance restarts and its clients reconnect). better-auth's `getSession` makes the same
+ * SQL: see {@link Sql}), for the connections that open by the thousand at once (WebSockets and
+ * event streams, e.g. when an instance restarts and its clients reconnect). better-auth's `getSession` makes the same
  * check through its endpoint pipeline, which costs as much CPU and memory per call as the rest
  * of a WebSocket connection together. HTTP requests keep using `getSession`: it also extends a
  * session that is in use.

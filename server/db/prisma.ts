@@ -8,7 +8,8 @@ export type { PrismaClient };
 
 /**
  * Plain SQL over the pool Prisma uses, for the few statements on hot paths: every WebSocket and
- * event stream that opens (session, role, document load) and the update log's group commit.
+ * event stream that opens (session, role, document load), the update log's group commit, and
+ * compaction (which moves whole documents).
  * Prisma's query pipeline costs about four times PostgreSQL's own work on such one-line
  * statements (measured: 650 µs of CPU per document load through `$queryRaw`, 120 µs through
  * the pool), which decides how fast a restarted instance takes its clients back.
@@ -51,4 +52,3 @@ export function createDatabaseClients(databaseUrl: string, options: PrismaOption
       })()),
   };
 }
-
