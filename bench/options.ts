@@ -147,7 +147,7 @@ export function parseOptions(argv: string[], root: string): BenchOptions | "help
       repeats: num("burst-repeats", values["burst-repeats"], pick(5, 2), 1),
     },
     trace: {
-      file: values["trace-file"] ?? path.resolve(root, "..", "shared", "traces", "automerge-paper.json.gz"),
+      file: values["trace-file"] ?? path.resolve(root, "test", "fixtures", "traces", "automerge-paper.json.gz"),
       limit: num("trace-limit", values["trace-limit"], pick(0, 20_000), 0),
       window: num("trace-window", values["trace-window"], 1000, 1),
       coldLoads: num("trace-cold-loads", values["trace-cold-loads"], pick(3, 2), 1),

@@ -1,6 +1,6 @@
 /**
  * Convergence on real history: the concurrent editing trace `clownschool` (several people
- * typing at once; format in shared/traces/README.md) replayed through the server, one
+ * typing at once; format in test/fixtures/traces/README.md) replayed through the server, one
  * y-websocket client per author, into the one paragraph Tiptap would edit.
  */
 import path from "node:path";
@@ -10,7 +10,7 @@ import { connectPeer, textOf, waitFor, type CollabPeer } from "../helpers/collab
 import { REPO_ROOT, startTestServer, type TestServer } from "../helpers/server";
 import { planReplay, readTrace, replay, type ConcurrentTrace } from "../helpers/trace-replay";
 
-const TRACE = path.resolve(REPO_ROOT, "../shared/traces/clownschool.json.gz");
+const TRACE = path.resolve(REPO_ROOT, "test/fixtures/traces/clownschool.json.gz");
 
 let server: TestServer;
 let trace: ConcurrentTrace;

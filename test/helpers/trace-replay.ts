@@ -1,5 +1,5 @@
 /**
- * Replays a concurrent editing trace (format: shared/traces/README.md, "Concurrent format")
+ * Replays a concurrent editing trace (format: test/fixtures/traces/README.md, "Concurrent format")
  * through real clients: each agent is one Y.Doc (one y-websocket client), and each txn is sent
  * by its agent's client once that client has received, from the server(s), everything the txn
  * was made on. The text lives in the one paragraph Tiptap would edit.

@@ -1,6 +1,6 @@
 /**
  * Convergence on real history across instances: the concurrent editing trace `friendsforever`
- * (format in shared/traces/README.md) replayed with its agents split across two instances that
+ * (format in test/fixtures/traces/README.md) replayed with its agents split across two instances that
  * share one database and one Redis, one y-websocket client per agent. Every causal dependency
  * between the agents crosses Redis.
  */
@@ -14,7 +14,7 @@ import { REPO_ROOT } from "../helpers/server";
 import { planReplay, readTrace, replay } from "../helpers/trace-replay";
 import { signUpEverywhere } from "./support";
 
-const TRACE = path.resolve(REPO_ROOT, "../shared/traces/friendsforever.json.gz");
+const TRACE = path.resolve(REPO_ROOT, "test/fixtures/traces/friendsforever.json.gz");
 const noRedis = skipWithoutRedis("test/scale/trace.test.ts");
 
 describe.skipIf(noRedis)("replaying a real concurrent trace across two instances", () => {
