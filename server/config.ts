@@ -18,8 +18,10 @@ export interface Config {
   /** Sign-in and sign-up attempts allowed per client address per minute. */
   authRateLimitMax: number;
   logLevel: string;
-  /** Largest WebSocket message accepted (bytes); larger ones close the connection with 1009. */
+  /** Largest WebSocket message accepted (bytes), and so the largest single update; larger ones close the connection with 1009. */
   maxPayloadBytes: number;
+  /** What one client, user or address may do; see README "Security". */
+  limits: Limits;
   /** Interval of WebSocket pings; a connection that misses one pong is dropped. */
   heartbeatMs: number;
   /** Interval of the event stream's comment heartbeat. */
@@ -28,9 +30,54 @@ export interface Config {
   presenceBeatMs: number;
 }
 
+/**
+ * The guard rails of a public-facing server: every one is an environment variable (README
+ * "Security" lists them). Per-connection rates apply to each socket; per-user and per-address
+ * rates to all of that user's (address's) sockets on this instance together.
+ */
+export interface Limits {
+  /** Largest awareness message (a cursor is ~300 bytes); larger ones close with 1009. */
+  maxAwarenessBytes: number;
+  /** A document whose stored size would pass this refuses further writes (deletions still pass). */
+  maxDocumentBytes: number;
+  /** Token buckets on incoming WebSocket messages: sustained rate, and the burst allowed above it. */
+  connection: RateLimit;
+  user: RateLimit;
+  address: RateLimit;
+  /** Awareness (cursor) messages per second per connection; faster ones are coalesced, the latest wins. */
+  awarenessPerSecond: number;
+  /** Messages held for a connection (throttled, or its room still loading); past either bound it is closed with 4429. */
+  queueMessages: number;
+  queueBytes: number;
+  /** A receiver whose unsent data passes this is closed with 4408 (it reconnects and syncs). */
+  sendBufferBytes: number;
+  /** Open WebSockets and event streams on this instance, per user and per client address. */
+  connectionsPerUser: number;
+  connectionsPerAddress: number;
+  /** How often open WebSockets and event streams check that their session is still valid. */
+  sessionRecheckMs: number;
+  /** Mentions acted on in one update, and per author per minute; the rest notify nobody. */
+  mentionsPerUpdate: number;
+  mentionsPerMinute: number;
+}
+
+export interface RateLimit {
+  messagesPerSecond: number;
+  messageBurst: number;
+  bytesPerSecond: number;
+  /** At least the largest message, so any accepted message can pass. */
+  byteBurst: number;
+}
+
 const bool = z
   .enum(["1", "0", "true", "false", "yes", "no", ""])
   .transform((v) => v === "1" || v === "true" || v === "yes");
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const positive = z.coerce.number().int().positive();
+/** A burst of this many seconds of the sustained rate (messages and bytes) passes unthrottled. */
+const BURST_SECONDS = 5;
 
 const EnvSchema = z.object({
   NODE_ENV: z.string().optional(),
@@ -43,7 +90,25 @@ const EnvSchema = z.object({
   BETTER_AUTH_SECRET: z.string().min(32, "BETTER_AUTH_SECRET must be at least 32 characters").optional(),
   TRUST_PROXY: bool.default(false),
   AUTH_RATE_LIMIT_MAX: z.coerce.number().int().positive().default(10),
-  MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(16 * 1024 * 1024),
+  MAX_PAYLOAD_BYTES: z.coerce.number().int().min(1024).max(256 * 1024 * 1024).default(8 * MiB),
+  MAX_AWARENESS_BYTES: positive.default(16 * KiB),
+  MAX_DOCUMENT_BYTES: positive.default(64 * MiB),
+  WS_MESSAGES_PER_SECOND: positive.default(100),
+  WS_MESSAGE_BURST: positive.default(500),
+  WS_BYTES_PER_SECOND: positive.default(1 * MiB),
+  USER_MESSAGES_PER_SECOND: positive.default(300),
+  USER_BYTES_PER_SECOND: positive.default(4 * MiB),
+  ADDRESS_MESSAGES_PER_SECOND: positive.default(2_000),
+  ADDRESS_BYTES_PER_SECOND: positive.default(16 * MiB),
+  AWARENESS_PER_SECOND: positive.default(20),
+  WS_QUEUE_MESSAGES: positive.default(1_000),
+  WS_QUEUE_BYTES: positive.default(16 * MiB),
+  WS_SEND_BUFFER_BYTES: positive.default(32 * MiB),
+  MAX_CONNECTIONS_PER_USER: positive.default(64),
+  MAX_CONNECTIONS_PER_ADDRESS: positive.default(512),
+  SESSION_RECHECK_MS: z.coerce.number().int().min(100).default(60_000),
+  MENTIONS_PER_UPDATE: positive.default(20),
+  MENTIONS_PER_MINUTE: positive.default(60),
   HEARTBEAT_MS: z.coerce.number().int().min(100).default(30_000),
   SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
   PRESENCE_BEAT_MS: z.coerce.number().int().min(100).default(10_000),
@@ -78,8 +143,29 @@ export function loadConfig(env: Record<string, string | undefined>, options: { d
     authRateLimitMax: e.AUTH_RATE_LIMIT_MAX,
     logLevel: e.LOG_LEVEL,
     maxPayloadBytes: e.MAX_PAYLOAD_BYTES,
+    limits: {
+      maxAwarenessBytes: e.MAX_AWARENESS_BYTES,
+      maxDocumentBytes: e.MAX_DOCUMENT_BYTES,
+      connection: rate(e.WS_MESSAGES_PER_SECOND, e.WS_BYTES_PER_SECOND, e.MAX_PAYLOAD_BYTES, e.WS_MESSAGE_BURST),
+      user: rate(e.USER_MESSAGES_PER_SECOND, e.USER_BYTES_PER_SECOND, e.MAX_PAYLOAD_BYTES),
+      address: rate(e.ADDRESS_MESSAGES_PER_SECOND, e.ADDRESS_BYTES_PER_SECOND, e.MAX_PAYLOAD_BYTES),
+      awarenessPerSecond: e.AWARENESS_PER_SECOND,
+      queueMessages: e.WS_QUEUE_MESSAGES,
+      queueBytes: Math.max(e.WS_QUEUE_BYTES, e.MAX_PAYLOAD_BYTES),
+      sendBufferBytes: Math.max(e.WS_SEND_BUFFER_BYTES, e.MAX_PAYLOAD_BYTES),
+      connectionsPerUser: e.MAX_CONNECTIONS_PER_USER,
+      connectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,
+      sessionRecheckMs: e.SESSION_RECHECK_MS,
+      mentionsPerUpdate: e.MENTIONS_PER_UPDATE,
+      mentionsPerMinute: e.MENTIONS_PER_MINUTE,
+    },
     heartbeatMs: e.HEARTBEAT_MS,
     sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
     presenceBeatMs: e.PRESENCE_BEAT_MS,
   };
+}
+
+/** A rate with its burst: `messageBurst` (default BURST_SECONDS of the rate) and at least one largest message of bytes. */
+function rate(messagesPerSecond: number, bytesPerSecond: number, maxPayloadBytes: number, messageBurst = messagesPerSecond * BURST_SECONDS): RateLimit {
+  return { messagesPerSecond, messageBurst, bytesPerSecond, byteBurst: Math.max(bytesPerSecond * BURST_SECONDS, maxPayloadBytes) };
 }

@@ -15,6 +15,11 @@ export interface AuthOptions {
   rateLimitMax: number;
   trustProxy: boolean;
   logger: Logger;
+  /**
+   * Told of every session row better-auth deletes (sign-out, revocation), with its token: the
+   * connections opened with it must end too.
+   */
+  onSessionDeleted?: (token: string) => void;
 }
 
 /** Email + password accounts with sessions in PostgreSQL (better-auth). */
@@ -34,6 +39,13 @@ export function createAuth(options: AuthOptions) {
       },
     },
     databaseHooks: {
+      session: {
+        delete: {
+          after: async (session) => {
+            options.onSessionDeleted?.(session.token);
+          },
+        },
+      },
       user: {
         create: {
           before: async (user) => ({ data: { ...user, color: colorFor(user.email.toLowerCase()) } }),

@@ -11,6 +11,12 @@ export const CloseCode = {
   internalError: 1011,
   /** The peer missed a heartbeat. */
   heartbeatTimeout: 4000,
+  /** The client did not read what the server sent fast enough; it reconnects and syncs. */
+  tooSlow: 4408,
+  /** The client sent faster than its limits for too long (it was throttled first); it reconnects after a pause. */
+  rateLimited: 4429,
+  /** The document reached its size limit: this write was refused, nothing else changed. */
+  documentTooLarge: 4413,
   /** A message was not valid y-websocket protocol or carried an invalid Yjs update. */
   malformedMessage: 4400,
   /** The session ended (signed out or expired). */
@@ -26,4 +32,11 @@ export const CloseCode = {
 export type CloseCodeName = keyof typeof CloseCode;
 
 /** Codes after which reconnecting cannot help until something changes (sign in, access). */
-export const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([CloseCode.unauthorized, CloseCode.forbidden, CloseCode.documentDeleted, CloseCode.messageTooBig]);
+export const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
+  CloseCode.unauthorized,
+  CloseCode.forbidden,
+  CloseCode.documentDeleted,
+  CloseCode.messageTooBig,
+  CloseCode.malformedMessage,
+  CloseCode.documentTooLarge,
+]);
