@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { z } from "zod";
+import { DocumentIdSchema } from "../documents";
 import { AppError, badRequest } from "../errors";
 
 /** Largest JSON body the API reads; larger requests get 413 before any parsing. */
@@ -36,6 +37,7 @@ export function parseValue<S extends z.ZodType>(value: unknown, schema: S, what:
   return result.data;
 }
 
-export const DocumentId = z.uuid({ message: "expected a document id (UUID)" });
+/** A document id in its canonical spelling (lowercase): see server/documents/id.ts. */
+export const DocumentId = DocumentIdSchema;
 export const UserId = z.string().min(1).max(100);
 export const Title = z.string().trim().min(1, "title must not be empty").max(200, "title must be at most 200 characters");

@@ -114,6 +114,32 @@ export function describeBusContract(name: string, makeFixture: () => Promise<Bus
       expect(toB.texts()).toEqual(["from a"]);
     });
 
+    it("a handler that throws is contained: the process lives on and later messages still arrive", async () => {
+      const [a, b] = [await connect(), await connect()];
+      const ch = channel();
+      const received: string[] = [];
+      b.subscribe(ch, (message) => {
+        const text = decode(message);
+        received.push(text);
+        if (text === "poison") throw new Error("a malformed message from another version");
+      });
+      const uncaught: unknown[] = [];
+      const onUncaught = (error: unknown) => uncaught.push(error);
+      process.on("uncaughtException", onUncaught);
+      try {
+        await until(() => {
+          a.publish(ch, encode("probe"));
+          return received.includes("probe");
+        }, "b to receive a probe");
+        a.publish(ch, encode("poison"));
+        a.publish(ch, encode("after"));
+        await until(() => received.includes("after"), "b to receive the message after the one that threw");
+      } finally {
+        process.off("uncaughtException", onUncaught);
+      }
+      expect(uncaught).toEqual([]);
+    });
+
     it("delivers only on the channels an instance subscribed to", async () => {
       const [a, b] = [await connect(), await connect()];
       const [wanted, other] = [channel(), channel()];

@@ -9,7 +9,7 @@ import { RedisBus } from "./redis-bus";
  * fatal: the instance serves its own clients and heals once Redis comes.
  */
 export async function createBus(redisUrl: string | undefined, logger: Logger): Promise<Bus> {
-  if (!redisUrl) return new InProcessBusNetwork().connect();
+  if (!redisUrl) return new InProcessBusNetwork(logger).connect();
   const bus = new RedisBus(redisUrl, logger.child({ component: "redis-bus" }));
   try {
     await bus.ready(5_000);

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Logger } from "../logger";
 import type { Bus } from "./bus";
 
 type Handler = (message: Uint8Array) => void;
@@ -10,7 +11,11 @@ type Handler = (message: Uint8Array) => void;
 export class InProcessBusNetwork {
   private readonly channels = new Map<string, Map<string, Handler>>();
 
+  /** `logger` hears of a handler that threw (the bus contains it, as Redis's does). */
+  constructor(private readonly logger?: Logger) {}
+
   connect(instanceId: string = randomUUID()): Bus {
+    const logger = this.logger;
     const channels = this.channels;
     const reconnectListeners = new Set<() => void>();
     const mine = new Set<string>();
@@ -25,7 +30,12 @@ export class InProcessBusNetwork {
           if (id === instanceId) continue;
           // Looked up again on delivery: an unsubscribe meanwhile stops it, as with Redis.
           queueMicrotask(() => {
-            if (channels.get(channel)?.get(id) === handler) handler(copy);
+            if (channels.get(channel)?.get(id) !== handler) return;
+            try {
+              handler(copy);
+            } catch (error) {
+              logger?.error({ err: error, channel }, "bus handler failed; message ignored");
+            }
           });
         }
       },

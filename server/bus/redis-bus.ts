@@ -106,6 +106,11 @@ export class RedisBus implements Bus {
     const newline = message.indexOf(10);
     if (newline < 0) return;
     if (message.subarray(0, newline).equals(this.idBytes.subarray(0, -1))) return;
-    handler(new Uint8Array(message.buffer, message.byteOffset + newline + 1, message.byteLength - newline - 1));
+    try {
+      handler(new Uint8Array(message.buffer, message.byteOffset + newline + 1, message.byteLength - newline - 1));
+    } catch (error) {
+      // Inside ioredis's socket listener, a throw would end the process or the connection.
+      this.logger.error({ err: error, channel: fullChannel }, "bus handler failed; message ignored");
+    }
   }
 }

@@ -3,7 +3,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { nodeHeaders, requestOrigin } from "../api";
 import type { SessionLookup } from "../auth";
-import { canEdit, type DocumentsRepository } from "../documents";
+import { canEdit, canonicalDocumentId, type DocumentsRepository } from "../documents";
 import { rejectUpgrade } from "../http/upgrade";
 import type { Logger } from "../logger";
 import { CloseCode } from "./close-codes";
@@ -13,7 +13,6 @@ import type { RoomRegistry } from "./registry";
 
 /** Path prefix of the collaboration endpoint: `/collab/<documentId>`. */
 export const COLLAB_PREFIX = "/collab/";
-const DOCUMENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface CollabServerOptions {
   sessions: SessionLookup;
@@ -66,8 +65,8 @@ export class CollabServer {
 
   /** The `upgrade` route for `/collab/`. */
   readonly handleUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): Promise<void> => {
-    const documentId = url.pathname.slice(COLLAB_PREFIX.length);
-    if (!DOCUMENT_ID.test(documentId)) return rejectUpgrade(socket, 400, "Expected /collab/<document id>.");
+    const documentId = canonicalDocumentId(url.pathname.slice(COLLAB_PREFIX.length));
+    if (!documentId) return rejectUpgrade(socket, 400, "Expected /collab/<document id>.");
 
     const encrypted = "encrypted" in req.socket && Boolean(req.socket.encrypted);
     const expected = requestOrigin(nodeHeaders(req.headers), { publicUrl: this.options.publicUrl, trustProxy: this.options.trustProxy, encrypted });

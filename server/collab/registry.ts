@@ -1,4 +1,4 @@
-import { canEdit, type DocumentEvent } from "../documents";
+import { canEdit, isCanonicalDocumentId, type DocumentEvent } from "../documents";
 import { CloseCode } from "./close-codes";
 import type { RoomConnection, RoomUser } from "./connection";
 import { FlushTick } from "./flush-tick";
@@ -40,8 +40,14 @@ export class RoomRegistry {
     return this.rooms.get(documentId);
   }
 
-  /** Joins a connection to the document's room, loading the room if needed. */
+  /**
+   * Joins a connection to the document's room, loading the room if needed.
+   * @throws Error when `documentId` is not in its canonical spelling: the edges canonicalise ids,
+   * and a second spelling would be a second room that misses access changes and compacts from
+   * its own copy.
+   */
   join(documentId: string, connection: RoomConnection, user: RoomUser, options: { readOnly: boolean; acks?: boolean }): Room {
+    if (!isCanonicalDocumentId(documentId)) throw new Error(`not a canonical document id: ${JSON.stringify(documentId)}`);
     let room = this.rooms.get(documentId);
     if (!room) {
       room = new Room(documentId, this.roomOptions);

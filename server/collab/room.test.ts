@@ -651,6 +651,28 @@ describe("unloading", () => {
     expect(room.unsavedUpdates).toBe(0);
   });
 
+  it("[PS3] alone too (no bus), a compaction never deletes a stored row its own document lacks", async () => {
+    // E.g. a second room for the same document (an id spelt differently) stored it.
+    const store = new MemoryStore();
+    const room = new Room(DOC, { store, logger: createTestLogger().logger, writer: { ...DEFAULT_WRITER_OPTIONS, compactAfterRows: 2 } });
+    rooms.push(room);
+    await room.load();
+    const a = client(room).connect();
+    a.text.insert(0, "mine ");
+    await settle([a]);
+    await room.flush();
+    await store.append(DOC, textUpdate("theirs "));
+
+    a.text.insert(a.text.length, "again");
+    await settle([a]);
+    await room.flush();
+    await vi.waitFor(() => expect(store.logLength(DOC)).toBe(0));
+    const stored = await storedText(store);
+    for (const part of ["mine ", "theirs ", "again"]) expect(stored).toContain(part);
+    await settle([a]);
+    expect(a.text.toString()).toBe(stored);
+  });
+
   it("[RM6] a client joining while the room unloads keeps it loaded", async () => {
     const store = new MemoryStore();
     const room = await loadedRoom(store);

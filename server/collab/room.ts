@@ -473,19 +473,20 @@ export class Room {
 
   /**
    * The compaction's merge, from the loaded document instead of a new one built from every row
-   * (which blocks for long on a big log). The document holds everything stored before it loaded
-   * and everything this instance stored since; only rows another instance stored meanwhile may
-   * be missing from it (their message lost on the bus), so with other instances the rows are
-   * applied first. The document may hold more than the rows (accepted, not yet stored): those
-   * rows come later and apply as no-ops. Pending structs (missing a dependency) are encoded too.
+   * (which blocks for long on a big log). The compaction deletes every row it read, so the
+   * snapshot must contain them all: the rows are applied to the document first. Usually they
+   * are no-ops (the document holds everything stored before it loaded and all this room stored
+   * since), but a row another writer stored (another instance whose bus message was lost, or
+   * any other room of this document) would otherwise be deleted without being in the snapshot;
+   * applied, it also reaches this room's clients. The document may hold more than the rows
+   * (accepted, not yet stored): those rows come later and apply as no-ops. Pending structs
+   * (missing a dependency) are encoded too.
    */
   private snapshotWith(stored: Uint8Array[]): Uint8Array {
     if (this.state.kind !== "ready") return mergeToSnapshot(stored);
-    if (this.options.bus) {
-      Y.transact(this.doc, () => {
-        for (const update of stored) Y.applyUpdate(this.doc, update);
-      }, STORED_ORIGIN);
-    }
+    Y.transact(this.doc, () => {
+      for (const update of stored) Y.applyUpdate(this.doc, update);
+    }, STORED_ORIGIN);
     return Y.encodeStateAsUpdate(this.doc);
   }
 

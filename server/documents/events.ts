@@ -1,4 +1,6 @@
-import type { Role } from "./roles";
+import { z } from "zod";
+import { DocumentIdSchema } from "./id";
+import { ROLES, type Role } from "./roles";
 
 /** What changed about a document's identity or access; collaboration and (later) event streams react. */
 export type DocumentEvent =
@@ -9,3 +11,15 @@ export type DocumentEvent =
   | { type: "member-removed"; documentId: string; userId: string };
 
 export type DocumentEventListener = (event: DocumentEvent) => void;
+
+const UserIdSchema = z.string().min(1).max(100);
+const RoleSchema = z.enum(ROLES);
+
+/** A document event as another instance sends it over the bus. */
+export const DocumentEventSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("renamed"), documentId: DocumentIdSchema, title: z.string() }),
+  z.object({ type: z.literal("deleted"), documentId: DocumentIdSchema, memberIds: z.array(UserIdSchema) }),
+  z.object({ type: z.literal("member-added"), documentId: DocumentIdSchema, userId: UserIdSchema, role: RoleSchema }),
+  z.object({ type: z.literal("member-role-changed"), documentId: DocumentIdSchema, userId: UserIdSchema, role: RoleSchema }),
+  z.object({ type: z.literal("member-removed"), documentId: DocumentIdSchema, userId: UserIdSchema }),
+]) satisfies z.ZodType<DocumentEvent>;

@@ -1,3 +1,4 @@
 export { DocumentsRepository, type DocumentDetail, type DocumentSummary, type MemberView } from "./repository";
 export { canEdit, isOwner, ROLES, type Role } from "./roles";
-export type { DocumentEvent, DocumentEventListener } from "./events";
+export { DocumentEventSchema, type DocumentEvent, type DocumentEventListener } from "./events";
+export { canonicalDocumentId, DocumentIdSchema, isCanonicalDocumentId } from "./id";

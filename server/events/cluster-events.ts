@@ -1,11 +1,14 @@
-import type { Bus } from "../bus";
-import type { DocumentEvent } from "../documents";
+import { z } from "zod";
+import { decodeJsonMessage, encodeJsonMessage, type Bus } from "../bus";
+import { DocumentEventSchema, type DocumentEvent } from "../documents";
 import type { Logger } from "../logger";
 import type { EventHub } from "./hub";
+import { StreamEventSchema } from "./schemas";
 import type { StreamEvent } from "./types";
 
 const USER_EVENTS = "user-events";
 const DOCUMENT_EVENTS = "document-events";
+const UserEventSchema = z.object({ userId: z.string().min(1).max(100), event: StreamEventSchema });
 
 /**
  * Events that must reach every instance: stream events for a user (a notification created on
@@ -20,11 +23,11 @@ export class ClusterEvents {
   ) {
     this.unsubscribe = [
       deps.bus.subscribe(USER_EVENTS, (data) => {
-        const message = this.parse<{ userId: string; event: StreamEvent }>(data);
+        const message = this.parse(UserEventSchema, data, USER_EVENTS);
         if (message) deps.hub.publish(message.userId, message.event);
       }),
       deps.bus.subscribe(DOCUMENT_EVENTS, (data) => {
-        const event = this.parse<DocumentEvent>(data);
+        const event = this.parse(DocumentEventSchema, data, DOCUMENT_EVENTS);
         if (event) deps.onDocumentEvent(event);
       }),
     ];
@@ -46,15 +49,13 @@ export class ClusterEvents {
   }
 
   private send(channel: string, message: unknown): void {
-    this.deps.bus.publish(channel, new TextEncoder().encode(JSON.stringify(message)));
+    this.deps.bus.publish(channel, encodeJsonMessage(message));
   }
 
-  private parse<T>(data: Uint8Array): T | null {
-    try {
-      return JSON.parse(new TextDecoder().decode(data)) as T;
-    } catch {
-      this.deps.logger.warn("malformed event from another instance; ignored");
-      return null;
-    }
+  private parse<S extends z.ZodType>(schema: S, data: Uint8Array, channel: string): z.infer<S> | null {
+    const decoded = decodeJsonMessage(schema, data);
+    if (decoded.ok) return decoded.message;
+    this.deps.logger.warn({ channel, problem: decoded.problem }, "malformed event from another instance; ignored");
+    return null;
   }
 }

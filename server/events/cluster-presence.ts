@@ -1,15 +1,21 @@
-import type { Bus } from "../bus";
+import { z } from "zod";
+import { decodeJsonMessage, encodeJsonMessage, type Bus } from "../bus";
+import { DocumentIdSchema } from "../documents/id";
 import type { Logger } from "../logger";
 import { presenceSnapshot, PresenceTracker } from "./presence";
+import { DocumentPresenceSchema, PresenceUserSchema } from "./schemas";
 import type { DocumentPresence, PresenceUser } from "./types";
 
 const CHANNEL = "presence";
 
-type PresenceMessage =
-  | { kind: "delta"; instanceId: string; documentId: string; users: PresenceUser[] }
-  | { kind: "full"; instanceId: string; documents: DocumentPresence[] }
-  | { kind: "hello"; instanceId: string }
-  | { kind: "beat"; instanceId: string };
+const InstanceId = z.string().min(1).max(100);
+const PresenceMessageSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("delta"), instanceId: InstanceId, documentId: DocumentIdSchema, users: z.array(PresenceUserSchema) }),
+  z.object({ kind: z.literal("full"), instanceId: InstanceId, documents: z.array(DocumentPresenceSchema) }),
+  z.object({ kind: z.literal("hello"), instanceId: InstanceId }),
+  z.object({ kind: z.literal("beat"), instanceId: InstanceId }),
+]);
+type PresenceMessage = z.infer<typeof PresenceMessageSchema>;
 
 interface RemoteInstance {
   lastSeen: number;
@@ -104,17 +110,16 @@ export class ClusterPresence {
   }
 
   private send(message: PresenceMessage): void {
-    this.bus.publish(CHANNEL, new TextEncoder().encode(JSON.stringify(message)));
+    this.bus.publish(CHANNEL, encodeJsonMessage(message));
   }
 
   private receive(data: Uint8Array): void {
-    let message: PresenceMessage;
-    try {
-      message = JSON.parse(new TextDecoder().decode(data)) as PresenceMessage;
-    } catch {
-      this.logger.warn("malformed presence message from another instance; ignored");
+    const decoded = decodeJsonMessage(PresenceMessageSchema, data);
+    if (!decoded.ok) {
+      this.logger.warn({ problem: decoded.problem }, "malformed presence message from another instance; ignored");
       return;
     }
+    const message = decoded.message;
     if (!this.remote.has(message.instanceId) && (message.kind === "beat" || message.kind === "delta")) {
       // An instance we had dropped (it was silent too long) or never heard from: a delta says
       // one document, a beat nothing; ask everyone for their full state, its included.

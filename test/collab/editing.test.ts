@@ -10,6 +10,7 @@ import { CloseCode } from "../../server/collab/close-codes";
 import { encodeAwareness, encodeUpdate } from "../../server/collab/protocol";
 import { TestClient } from "../helpers/client";
 import { connectPeer, textOf, waitFor, type CollabPeer } from "../helpers/collab-client";
+import { rawSocket as openRawSocket, sharedDocument as sharedOn, within, type RawSocket } from "../helpers/raw-socket";
 import { startTestServer, type TestServer } from "../helpers/server";
 
 let server: TestServer;
@@ -46,13 +47,7 @@ function closesOf(p: CollabPeer): { count: number } {
 }
 
 /** An owner and a second user with `role` on a new document. */
-async function sharedDocument(target: TestServer, role: "editor" | "viewer" = "editor") {
-  const [owner, other] = await Promise.all([TestClient.signUp(target.url), TestClient.signUp(target.url)]);
-  const id = (await owner.request<{ id: string }>("POST", "/api/documents", { title: "Editing" })).body.id;
-  const added = await owner.request("POST", `/api/documents/${id}/members`, { email: other.user?.email, role });
-  expect(added.status).toBe(201);
-  return { owner, other, id };
-}
+const sharedDocument = (target: TestServer, role: "editor" | "viewer" = "editor") => sharedOn(target.url, role);
 
 /** Appends a paragraph holding `text`; returns its text node. */
 function addParagraph(p: CollabPeer, text: string): Y.XmlText {
@@ -77,42 +72,12 @@ const synced = (...peers: CollabPeer[]) => waitFor(() => peers.every((p) => p.pr
 /** Resolves once the server has stored everything and released the room. */
 const unloaded = (target: TestServer, documentId: string) => waitFor(() => target.rooms.get(documentId) === undefined, "the room to unload");
 
-interface RawSocket {
-  ws: WebSocket;
-  /** Resolves with the close code and reason the client saw. */
-  closed: Promise<{ code: number; reason: string }>;
-}
-
-/** `promise`, or a rejection naming `what` after `timeoutMs`. */
-async function within<T>(promise: Promise<T>, what: string, timeoutMs = 5_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * A raw `ws` client of `client`'s tab, resolved once the room admitted it (its first message,
  * sync step 1, arrived). For what a y-websocket client would never send.
  */
-async function rawSocket(target: TestServer, client: TestClient, documentId: string, options: WebSocket.ClientOptions = {}): Promise<RawSocket> {
-  const ws = new WebSocket(`${target.url.replace(/^http/, "ws")}/collab/${documentId}`, {
-    ...options,
-    headers: { cookie: client.cookieHeader, origin: target.url },
-  });
-  cleanups.push(() => ws.terminate());
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once("close", (code, reason) => resolve({ code, reason: reason.toString("utf8") })));
-  await new Promise<void>((resolve, reject) => {
-    ws.once("message", () => resolve());
-    ws.once("error", reject);
-    void closed.then(({ code }) => reject(new Error(`closed with ${code} before admission`)));
-  });
-  return { ws, closed };
+function rawSocket(target: TestServer, client: TestClient, documentId: string, options: WebSocket.ClientOptions = {}): Promise<RawSocket> {
+  return openRawSocket(target.url, client, documentId, { ...options, cleanups });
 }
 
 /** An awareness message announcing `state` for a made-up Yjs client id. */
