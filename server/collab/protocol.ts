@@ -4,6 +4,7 @@
  */
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
+import * as Y from "yjs";
 
 /**
  * First varuint of every message. `saved` is Tandem's extension, sent only to clients that
@@ -137,4 +138,19 @@ export function encodeAwarenessUpdate(entries: readonly AwarenessEntry[]): Uint8
     encoding.writeVarString(encoder, JSON.stringify(entry.state));
   }
   return encoding.toUint8Array(encoder);
+}
+
+/**
+ * Checks that `update` is a whole Yjs update before anything applies it. Yjs integrates an
+ * update's structs before it reads the delete set behind them, so applying one whose tail is
+ * cut off inserts its content and only then throws: validated first, a truncated or corrupt
+ * update changes nothing. The decode is Yjs's own (what it accepts here, it applies whole).
+ * @throws ProtocolError when the update does not decode.
+ */
+export function assertWholeUpdate(update: Uint8Array): void {
+  try {
+    Y.decodeUpdate(update);
+  } catch {
+    throw new ProtocolError(`invalid or truncated Yjs update (${update.byteLength} bytes)`);
+  }
 }

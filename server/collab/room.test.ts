@@ -603,6 +603,37 @@ describe("malformed messages", () => {
   });
 });
 
+describe("truncated updates", () => {
+  it("[RM7] an update cut anywhere is never applied, relayed or stored, even when only its delete set is cut", async () => {
+    const store = new MemoryStore();
+    const room = await loadedRoom(store);
+    const [writer, watcher] = [client(room).connect(), client(room).connect()];
+    writer.text.insert(0, "hello world");
+    await settle([writer, watcher]);
+    // An update that inserts and deletes: its delete set comes after its structs.
+    const before = Y.encodeStateVector(writer.doc);
+    const edit = new Y.Doc();
+    Y.applyUpdate(edit, Y.encodeStateAsUpdate(writer.doc));
+    edit.getText("t").delete(0, 3);
+    edit.getText("t").insert(5, "MARKER");
+    const whole = Y.encodeStateAsUpdate(edit, before);
+    edit.destroy();
+
+    for (let cut = 1; cut < whole.byteLength; cut++) {
+      const fresh = client(room).connect();
+      await settle([fresh]);
+      fresh.queue(encodeUpdate(whole.slice(0, cut)));
+      fresh.send();
+      expect(fresh.connection.closed?.code, `cut at ${cut} of ${whole.byteLength}`).toBe(CloseCode.malformedMessage);
+      expect(roomText(room), `cut at ${cut}`).toBe("hello world");
+    }
+    await settle([watcher]);
+    expect(watcher.text.toString()).toBe("hello world");
+    await room.flush();
+    expect(await storedText(store)).toBe("hello world");
+  });
+});
+
 describe("unloading", () => {
   it("[RM6] once the last connection has gone, unload stores everything, compacts the log and closes the room", async () => {
     const store = new MemoryStore();

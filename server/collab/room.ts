@@ -6,6 +6,7 @@ import { mentionsAdded, type DetectedMention } from "../mentions/detect";
 import { CloseCode } from "./close-codes";
 import type { RoomConnection, RoomUser } from "./connection";
 import {
+  assertWholeUpdate,
   decodeAwarenessUpdate,
   decodeMessage,
   encodeAwareness,
@@ -434,6 +435,7 @@ export class Room {
           // resulting broadcast then carries their content too, which the sender lacks.
           this.noteOrigin(HELD_BACK);
         }
+        assertWholeUpdate(message.update);
         if (message.update.byteLength > EMPTY_UPDATE_BYTES) this.watchContent();
         Y.applyUpdate(this.doc, message.update, connection);
         return;
