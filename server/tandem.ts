@@ -19,6 +19,7 @@ import { NotificationsRepository } from "./notifications/repository";
 import { createNextHandlers, type NextHandlers } from "./http/next";
 import { ensureProductionBuild } from "./http/next-build";
 import { gracefulClose } from "./http/shutdown";
+import { applySecurityHeaders } from "./http/security-headers";
 import { createUpgradeRouter } from "./http/upgrade";
 import type { Logger } from "./logger";
 
@@ -114,6 +115,7 @@ export async function startTandem({ config, logger, root, pages }: TandemOptions
     }
 
     const server = createServer((req, res) => {
+      applySecurityHeaders(req, res, { dev: config.dev, publicUrl: config.publicUrl, trustProxy: config.trustProxy });
       const path = req.url ?? "/";
       if (path === EVENTS_PATH || path.startsWith(`${EVENTS_PATH}?`)) {
         streams.handle(req, res).catch((error: unknown) => {
