@@ -42,8 +42,8 @@ const COMMON_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ["x-content-type-options", "nosniff"],
   // Stricter than the browsers' default (strict-origin-when-cross-origin): a link followed out
   // of a document tells the other site nothing, not even which host Tandem runs on. Not
-  // `no-referrer`: under it browsers send `Origin: null` on same-origin POSTs, which the
-  // Origin checks of the API (CSRF) would refuse.
+  // `no-referrer`, which hides nothing more from other sites: under it Chromium sends
+  // `Origin: null` on same-origin form posts, which the API's Origin check (CSRF) refuses.
   ["referrer-policy", "same-origin"],
   ["permissions-policy", DENIED_FEATURES.map((feature) => `${feature}=()`).join(", ")],
   // frame-ancestors' predecessor, for browsers that predate it.
