@@ -135,6 +135,7 @@ async function request<T>(path: string, { method = "GET", body, signal }: Reques
 const doc = (id: string) => `/api/documents/${encodeURIComponent(id)}`;
 
 export const api = {
+  /** Creates an account and never signs in: see `signUpAndSignIn`. */
   signUp: (input: { name: string; email: string; password: string }) => request<unknown>("/api/auth/sign-up/email", { method: "POST", body: input }),
   signIn: (input: { email: string; password: string }) => request<unknown>("/api/auth/sign-in/email", { method: "POST", body: input }),
   signOut: () => request<unknown>("/api/auth/sign-out", { method: "POST", body: {} }),
@@ -164,8 +165,25 @@ export function isAbort(error: unknown): boolean {
   return error instanceof DOMException && error.name === "AbortError";
 }
 
-/** Titles are 1–200 characters (the server's rule, checked here to answer sooner). */
-export const TITLE_MAX = 200;
+/** The server's rules for titles and names, checked here to answer sooner. */
+export { NAME_MAX, oneLineTextProblem, TITLE_MAX } from "@/server/text/characters";
+
+/**
+ * Signs up, then signs in with the same details. "not-created" when signing in is refused: the
+ * email has an account with another password. Sign-up answers alike whether or not an email is
+ * registered, so that is all the page can say, and all it should: not who has an account.
+ * @throws ApiError when sign-up refuses (400 invalid input, 429), or sign-in fails otherwise.
+ */
+export async function signUpAndSignIn(input: { name: string; email: string; password: string }): Promise<"signed-in" | "not-created"> {
+  await api.signUp(input);
+  try {
+    await api.signIn({ email: input.email, password: input.password });
+  } catch (error) {
+    if (error instanceof ApiError && error.unauthorized) return "not-created";
+    throw error;
+  }
+  return "signed-in";
+}
 
 /**
  * A same-site path to go to after signing in, from an untrusted `next` parameter: only absolute

@@ -44,12 +44,14 @@ export class TandemApi {
   }
 
   /**
-   * Signs up a new user and returns its session.
+   * Signs up a new user, then signs in (sign-up never does) and returns the session.
    * @throws ApiError when the server refuses (e.g. 429: raise AUTH_RATE_LIMIT_MAX).
    */
   async signUp(name: string): Promise<TandemUser> {
     const email = `bench-${randomUUID()}@example.test`;
-    const { headers } = await this.request("POST", "/api/auth/sign-up/email", undefined, { name, email, password: "bench password 1234" });
+    const password = "bench password 1234";
+    await this.request("POST", "/api/auth/sign-up/email", undefined, { name, email, password });
+    const { headers } = await this.request("POST", "/api/auth/sign-in/email", undefined, { email, password });
     const cookie = headers
       .getSetCookie()
       .map((c) => c.split(";")[0] ?? "")

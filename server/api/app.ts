@@ -1,11 +1,11 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Auth } from "../auth";
 import type { DocumentsRepository } from "../documents";
 import type { NotificationsRepository } from "../notifications/repository";
 import type { Notifier } from "../notifications/notifier";
 import { AppError } from "../errors";
 import type { Logger } from "../logger";
+import { bodyLimit } from "./body-limit";
 import type { ApiEnv } from "./env";
 import { sameOrigin } from "./origin";
 import { authRoutes } from "./routes/auth";
@@ -26,23 +26,26 @@ export interface ApiDependencies {
   trustProxy: boolean;
 }
 
+/**
+ * A too-large body is read up to this size before the 413, so that a client still uploading it
+ * receives the answer (see body-limit.ts); beyond it the connection is closed instead. Node's
+ * requestTimeout bounds how long a slow client can make that take.
+ */
+const MAX_DRAINED_BODY_BYTES = 1024 * 1024;
+
 /** Tandem's JSON API under /api. */
 export function createApi(deps: ApiDependencies) {
   const { logger } = deps;
   const api = new Hono<ApiEnv>().basePath("/api");
 
-  api.use(
-    "*",
-    bodyLimit({
-      maxSize: MAX_JSON_BODY_BYTES,
-      onError: () => {
-        throw new AppError("payload_too_large", `The body is larger than ${MAX_JSON_BODY_BYTES / 1024} KiB.`);
-      },
-    }),
-  );
+  api.use("*", bodyLimit({ maxBytes: MAX_JSON_BODY_BYTES, maxDrainedBytes: MAX_DRAINED_BODY_BYTES }));
+
+  // better-auth's routes too: sign-up, sign-in, sign-out and update-user change state, and a
+  // page on another origin must not sign someone in or out, or rename them.
+  const origin = sameOrigin({ publicUrl: deps.publicUrl, trustProxy: deps.trustProxy });
+  api.use("/auth/*", origin);
   api.route("/auth", authRoutes(deps.auth, { trustProxy: deps.trustProxy }));
 
-  const origin = sameOrigin({ publicUrl: deps.publicUrl, trustProxy: deps.trustProxy });
   const session = requireSession(deps.auth);
   for (const path of ["/users/*", "/documents", "/documents/*", "/notifications", "/notifications/*"]) api.use(path, origin, session);
 

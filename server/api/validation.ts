@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import { DocumentIdSchema } from "../documents";
 import { AppError, badRequest } from "../errors";
+import { oneLineTextProblem, TITLE_MAX } from "../text/characters";
 
 /** Largest JSON body the API reads; larger requests get 413 before any parsing. */
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
@@ -40,4 +41,17 @@ export function parseValue<S extends z.ZodType>(value: unknown, schema: S, what:
 /** A document id in its canonical spelling (lowercase): see server/documents/id.ts. */
 export const DocumentId = DocumentIdSchema;
 export const UserId = z.string().min(1).max(100);
-export const Title = z.string().trim().min(1, "title must not be empty").max(200, "title must be at most 200 characters");
+
+/** The one-line rule of server/text/characters.ts as a zod refinement. */
+function oneLine(label: string, max: number) {
+  return (text: string, ctx: z.RefinementCtx) => {
+    const problem = oneLineTextProblem(text, { label, max });
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  };
+}
+
+/** A document title: 1–200 characters on one line, trimmed. */
+export const Title = z.string().trim().min(1, "title must not be empty").superRefine(oneLine("title", TITLE_MAX));
+
+/** The documents list's title filter: up to 200 characters on one line, trimmed; empty means none. */
+export const SearchQuery = z.string().trim().superRefine(oneLine("q", TITLE_MAX));

@@ -1,7 +1,9 @@
 import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
+import { APIError, createAuthMiddleware } from "better-auth/api";
 import type { PrismaClient } from "../db/generated/client";
 import type { Logger } from "../logger";
+import { NAME_MAX, oneLineTextProblem } from "../text/characters";
 import { colorFor } from "./colors";
 
 /** The header the server sets to the client's address; better-auth's rate limiter keys on it. */
@@ -22,6 +24,20 @@ export interface AuthOptions {
   onSessionDeleted?: (token: string) => void;
 }
 
+/**
+ * An account name as stored: trimmed, 1–100 characters on one line. The server writes it into
+ * every cursor it relays, so a long name would be multiplied by every keystroke.
+ * @throws APIError 400 (the client gets it as the API's 400 JSON error)
+ */
+function accountName(raw: unknown): string {
+  if (typeof raw !== "string") throw new APIError("BAD_REQUEST", { message: "Name must be text." });
+  const name = raw.trim();
+  if (!name) throw new APIError("BAD_REQUEST", { message: "Name must not be empty." });
+  const problem = oneLineTextProblem(name, { label: "Name", max: NAME_MAX });
+  if (problem) throw new APIError("BAD_REQUEST", { message: `${problem}.` });
+  return name;
+}
+
 /** Email + password accounts with sessions in PostgreSQL (better-auth). */
 export function createAuth(options: AuthOptions) {
   const { logger } = options;
@@ -32,7 +48,23 @@ export function createAuth(options: AuthOptions) {
     baseURL: options.publicUrl ?? { allowedHosts: ["*"], protocol: "auto" },
     basePath: "/api/auth",
     database: prismaAdapter(options.prisma, { provider: "postgresql" }),
-    emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128, autoSignIn: true },
+    emailAndPassword: {
+      enabled: true,
+      minPasswordLength: 8,
+      maxPasswordLength: 128,
+      // Without auto sign-in, better-auth answers a sign-up with a registered email exactly as a
+      // new one (after hashing the password all the same), so sign-up does not reveal who has an
+      // account. The app signs in right after.
+      autoSignIn: false,
+      // That stand-in answer must carry what a stored user has: the trimmed name, the colour.
+      customSyntheticUser: ({ coreFields, additionalFields, id }) => ({
+        ...coreFields,
+        ...additionalFields,
+        name: coreFields.name.trim(),
+        color: colorFor(coreFields.email.toLowerCase()),
+        id,
+      }),
+    },
     user: {
       additionalFields: {
         color: { type: "string", required: false, input: false },
@@ -47,10 +79,23 @@ export function createAuth(options: AuthOptions) {
         },
       },
       user: {
+        // Every write of a name, whichever route makes it (sign-up, update-user), keeps the rule.
         create: {
-          before: async (user) => ({ data: { ...user, color: colorFor(user.email.toLowerCase()) } }),
+          before: async (user) => ({ data: { ...user, name: accountName(user.name), color: colorFor(user.email.toLowerCase()) } }),
+        },
+        update: {
+          before: async (user) => (user.name === undefined ? undefined : { data: { ...user, name: accountName(user.name) } }),
         },
       },
+    },
+    hooks: {
+      // Sign-up's name is checked again before better-auth looks the email up: a name refused only
+      // when creating the user would tell a new email (400) from a registered one (200).
+      before: createAuthMiddleware(async (ctx) => {
+        if (ctx.path !== "/sign-up/email") return;
+        const body: unknown = ctx.body;
+        accountName(typeof body === "object" && body !== null && "name" in body ? body.name : undefined);
+      }),
     },
     session: {
       expiresIn: 60 * 60 * 24 * 30,

@@ -30,7 +30,7 @@ async function tokenOf(userId: string): Promise<string> {
 }
 
 describe("SessionLookup", () => {
-  it("[AU1] finds the user behind the cookie better-auth set at sign-up", async () => {
+  it("[AU1] finds the user behind the cookie better-auth set at sign-in", async () => {
     const client = await TestClient.signUp(server.url);
     expect(await sessions.userOf(client.cookieHeader)).toEqual(client.user);
   });

@@ -63,9 +63,13 @@ export class DocumentsRepository {
     return rows.map((r) => r.documentId);
   }
 
+  /** The user's documents, most recently updated first; `query` keeps those whose title contains it (any case). */
   async list(userId: string, query?: string): Promise<DocumentSummary[]> {
+    // Prisma's `contains` becomes ILIKE with the value inside the pattern as is: its wildcards
+    // must be escaped (backslash is ILIKE's default escape) for the query to match literally.
+    const pattern = query?.replace(/[\\%_]/g, (c) => `\\${c}`);
     const rows = await this.prisma.documentMember.findMany({
-      where: { userId, ...(query ? { document: { title: { contains: query, mode: "insensitive" } } } : {}) },
+      where: { userId, ...(pattern ? { document: { title: { contains: pattern, mode: "insensitive" } } } : {}) },
       orderBy: { document: { updatedAt: "desc" } },
       take: 500,
       select: {

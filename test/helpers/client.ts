@@ -33,12 +33,14 @@ export class TestClient {
     private readonly origin: string | null = baseUrl,
   ) {}
 
-  /** Signs up a new user (and so signs in). */
+  /** Signs up a new user, then signs in as them (sign-up never signs in). */
   static async signUp(baseUrl: string, overrides: Parameters<typeof buildUser>[0] = {}): Promise<TestClient> {
     const client = new TestClient(baseUrl);
     const user = buildUser(overrides);
     const reply = await client.request("POST", "/api/auth/sign-up/email", user);
     if (reply.status !== 200) throw new Error(`sign-up failed: ${reply.status} ${JSON.stringify(reply.body)}`);
+    const signIn = await client.request("POST", "/api/auth/sign-in/email", { email: user.email, password: user.password });
+    if (signIn.status !== 200) throw new Error(`sign-in after sign-up failed: ${signIn.status} ${JSON.stringify(signIn.body)}`);
     const me = await client.request<{ id: string; name: string; email: string; color: string }>("GET", "/api/users/me");
     client.user = me.body;
     return client;

@@ -2,7 +2,7 @@
 
 import { useEffect, useId, useState, type ReactNode } from "react";
 import { ErrorMessage } from "@/app/components/ErrorMessage";
-import { api, ApiError, errorMessage, TITLE_MAX } from "@/app/lib/api";
+import { api, ApiError, errorMessage, oneLineTextProblem, TITLE_MAX } from "@/app/lib/api";
 
 /**
  * The document's title as its page heading. Owners and editors edit it in place: Enter or
@@ -71,6 +71,11 @@ export function DocumentTitle({
       setError("A title cannot be empty; the previous one is kept.");
       return;
     }
+    const problem = oneLineTextProblem(next, { label: "A title", max: TITLE_MAX });
+    if (problem) {
+      setError(`${problem}.`);
+      return;
+    }
     setStatus("saving");
     setError(null);
     try {
@@ -90,12 +95,12 @@ export function DocumentTitle({
         <label htmlFor={id} className="sr-only">
           Document title
         </label>
-        {/* A textarea so long titles wrap; Enter saves instead of adding a line. */}
+        {/* A textarea so long titles wrap; Enter saves instead of adding a line. No maxLength:
+            it counts UTF-16 units, and the limit is in characters (checked on save). */}
         <textarea
           id={id}
           rows={1}
           value={draft}
-          maxLength={TITLE_MAX}
           disabled={status === "saving"}
           onChange={(e) => setDraft(e.target.value.replace(/[\r\n]+/g, " "))}
           onBlur={() => void save()}

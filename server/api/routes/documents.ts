@@ -2,9 +2,9 @@ import { Hono } from "hono";
 import { z } from "zod";
 import type { DocumentsRepository } from "../../documents";
 import type { ApiEnv } from "../env";
-import { DocumentId, parseBody, parseValue, Title } from "../validation";
+import { DocumentId, parseBody, parseValue, SearchQuery, Title } from "../validation";
 
-const ListQuery = z.object({ q: z.string().trim().max(200, "q must be at most 200 characters").optional() });
+const ListQuery = z.object({ q: SearchQuery.optional() });
 const CreateBody = z.object({ title: Title.optional() }).strict();
 const RenameBody = z.object({ title: Title }).strict();
 
