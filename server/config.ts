@@ -49,6 +49,8 @@ export interface Limits {
   /** Messages held for a connection (throttled, or its room still loading); past either bound it is closed with 4429. */
   queueMessages: number;
   queueBytes: number;
+  /** A connection throttled without a break for this long is closed with 4429: it is not slowing down. */
+  throttleCloseMs: number;
   /** A receiver whose unsent data passes this is closed with 4408 (it reconnects and syncs). */
   sendBufferBytes: number;
   /** Open WebSockets and event streams on this instance, per user and per client address. */
@@ -103,6 +105,7 @@ const EnvSchema = z.object({
   AWARENESS_PER_SECOND: positive.default(20),
   WS_QUEUE_MESSAGES: positive.default(1_000),
   WS_QUEUE_BYTES: positive.default(16 * MiB),
+  WS_THROTTLE_CLOSE_MS: positive.default(10_000),
   WS_SEND_BUFFER_BYTES: positive.default(32 * MiB),
   MAX_CONNECTIONS_PER_USER: positive.default(64),
   MAX_CONNECTIONS_PER_ADDRESS: positive.default(512),
@@ -152,6 +155,7 @@ export function loadConfig(env: Record<string, string | undefined>, options: { d
       awarenessPerSecond: e.AWARENESS_PER_SECOND,
       queueMessages: e.WS_QUEUE_MESSAGES,
       queueBytes: Math.max(e.WS_QUEUE_BYTES, e.MAX_PAYLOAD_BYTES),
+      throttleCloseMs: e.WS_THROTTLE_CLOSE_MS,
       sendBufferBytes: Math.max(e.WS_SEND_BUFFER_BYTES, e.MAX_PAYLOAD_BYTES),
       connectionsPerUser: e.MAX_CONNECTIONS_PER_USER,
       connectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS,

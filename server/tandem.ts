@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { createApi } from "./api";
-import { createAuth, resolveAuthSecret, SessionLookup } from "./auth";
+import { createAuth, LiveSessions, resolveAuthSecret, SessionLookup } from "./auth";
 import { COLLAB_PREFIX, CollabServer, PostgresStore, RoomRegistry } from "./collab";
 import type { Config } from "./config";
 import { openDatabase } from "./db/database";
@@ -21,6 +21,7 @@ import { ensureProductionBuild } from "./http/next-build";
 import { gracefulClose } from "./http/shutdown";
 import { applySecurityHeaders } from "./http/security-headers";
 import { createUpgradeRouter } from "./http/upgrade";
+import { ConnectionLimits } from "./limits";
 import type { Logger } from "./logger";
 
 export interface TandemOptions {
@@ -62,10 +63,20 @@ export async function startTandem({ config, logger, root, pages }: TandemOptions
     const { prisma } = db;
 
     const secret = await resolveAuthSecret({ secret: config.authSecret, dev: config.dev, nodeEnv: process.env.NODE_ENV, dataDir: config.dataDir });
-    const auth = createAuth({ prisma, secret, publicUrl: config.publicUrl, rateLimitMax: config.authRateLimitMax, trustProxy: config.trustProxy, logger });
-    const sessions = new SessionLookup(db.sql, secret);
     const bus = await createBus(config.redisUrl, logger);
     cleanups.push(() => bus.close());
+    const liveSessions = new LiveSessions({ sql: db.sql, bus, logger, recheckMs: config.limits.sessionRecheckMs });
+    cleanups.push(async () => liveSessions.close());
+    const auth = createAuth({
+      prisma,
+      secret,
+      publicUrl: config.publicUrl,
+      rateLimitMax: config.authRateLimitMax,
+      trustProxy: config.trustProxy,
+      logger,
+      onSessionDeleted: liveSessions.ended,
+    });
+    const sessions = new SessionLookup(db.sql, secret);
     const hub = new EventHub();
     // The listeners below run only after start-up, once everything they name exists.
     const cluster = new ClusterEvents({
@@ -80,7 +91,7 @@ export async function startTandem({ config, logger, root, pages }: TandemOptions
     cleanups.push(async () => cluster.close());
     const notifications = new NotificationsRepository(prisma);
     const notifier = new Notifier({ notifications, toUser: cluster.toUser, logger });
-    const rooms = new RoomRegistry({ store: new PostgresStore(db), logger, onMentions: notifier.mentionsAdded,
+    const rooms = new RoomRegistry({ store: new PostgresStore(db), logger, limits: config.limits, onMentions: notifier.mentionsAdded,
       // Rooms talk to other instances only when there are others (Redis): alone, healing is work for nothing.
       bus: config.redisUrl ? bus : undefined,
     });
@@ -91,11 +102,15 @@ export async function startTandem({ config, logger, root, pages }: TandemOptions
     });
     cleanups.push(async () => presence.close());
     const fanout = new EventFanout({ hub, presence, documents, logger });
-    const streams = new EventStreams({ sessions, hub, presence, documents, notifications, logger, heartbeatMs: config.sseHeartbeatMs });
+    const connections = new ConnectionLimits(config.limits);
+    const streams = new EventStreams({ sessions, liveSessions, connections, trustProxy: config.trustProxy, hub, presence, documents, notifications, logger, heartbeatMs: config.sseHeartbeatMs });
     const api = createApi({ auth, documents, notifications, notifier, logger, publicUrl: config.publicUrl, trustProxy: config.trustProxy });
     const handleApi = getRequestListener(api.fetch);
     const collab = new CollabServer({
       sessions,
+      liveSessions,
+      connections,
+      limits: config.limits,
       documents,
       rooms,
       logger,

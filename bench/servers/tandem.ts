@@ -12,6 +12,20 @@ const SETUP_CONCURRENCY = 16;
 /** First start may run `next build` (a minute or two on one core). */
 const READY_TIMEOUT_MS = 15 * 60_000;
 
+/** Traffic and connection limits far above any scenario's load (see README "Security"). */
+const BENCH_LIMITS = {
+  WS_MESSAGES_PER_SECOND: "10000000",
+  WS_MESSAGE_BURST: "10000000",
+  WS_BYTES_PER_SECOND: "100000000000",
+  AWARENESS_PER_SECOND: "10000000",
+  USER_MESSAGES_PER_SECOND: "10000000",
+  USER_BYTES_PER_SECOND: "100000000000",
+  ADDRESS_MESSAGES_PER_SECOND: "10000000",
+  ADDRESS_BYTES_PER_SECOND: "100000000000",
+  MAX_CONNECTIONS_PER_USER: "1000000",
+  MAX_CONNECTIONS_PER_ADDRESS: "1000000",
+};
+
 /**
  * Starts the production Tandem server exactly as `npm start` does (`tsx server/index.ts`, here as
  * `node --import tsx` so that the pid is the server's own), with NODE_ENV=production on a free
@@ -29,6 +43,11 @@ export async function startTandem(options: StartOptions): Promise<Target> {
       DATA_DIR: options.dataDir,
       BETTER_AUTH_SECRET: secret,
       AUTH_RATE_LIMIT_MAX: "1000000",
+      // Every simulated person shares a handful of accounts and one address (127.0.0.1), and the
+      // trace and ceiling scenarios send far faster per socket than anyone types: the limits,
+      // meant for one real person or office, would throttle the load itself. They are raised,
+      // not switched off: every message still pays for every check.
+      ...BENCH_LIMITS,
       LOG_LEVEL: process.env.BENCH_TANDEM_LOG_LEVEL ?? "info",
     };
     // One instance, like the peers: with REDIS_URL it would also publish every update to Redis.

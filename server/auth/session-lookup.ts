@@ -10,11 +10,15 @@ export interface SessionUser {
   color: string;
 }
 
-interface SessionRow {
-  id: string;
-  name: string;
-  email: string;
-  color: string;
+/** A live session: who, and what a long-lived connection needs to end with it (live-sessions.ts). */
+export interface Session {
+  user: SessionUser;
+  token: string;
+  expiresAt: Date;
+}
+
+interface SessionRow extends SessionUser {
+  expiresAt: Date;
 }
 
 /** better-auth's session cookie, without and with the prefix it adds on HTTPS. */
@@ -40,17 +44,26 @@ export class SessionLookup {
     private readonly secret: string,
   ) {}
 
-  /** The user of a live session named by the `Cookie` header, or null. */
-  async userOf(cookieHeader: string | undefined): Promise<SessionUser | null> {
+  /** The live session named by the `Cookie` header, or null. */
+  async sessionOf(cookieHeader: string | undefined): Promise<Session | null> {
     const token = cookieHeader ? this.verifiedToken(cookieHeader) : null;
     if (!token) return null;
     // better-auth stores expiresAt as a UTC timestamp without time zone: compared in UTC.
     const { rows } = await this.sql.query<SessionRow>(
-      `SELECT u.id, u.name, u.email, u.color FROM session s JOIN "user" u ON u.id = s."userId"
-       WHERE s.token = $1 AND s."expiresAt" > (now() AT TIME ZONE 'UTC')`,
+      `SELECT u.id, u.name, u.email, u.color, s."expiresAt" AT TIME ZONE 'UTC' AS "expiresAt"
+         FROM session s JOIN "user" u ON u.id = s."userId"
+        WHERE s.token = $1 AND s."expiresAt" > (now() AT TIME ZONE 'UTC')`,
       [token],
     );
-    return rows[0] ?? null;
+    const row = rows[0];
+    if (!row) return null;
+    const { expiresAt, ...user } = row;
+    return { user, token, expiresAt };
+  }
+
+  /** The user of a live session named by the `Cookie` header, or null. */
+  async userOf(cookieHeader: string | undefined): Promise<SessionUser | null> {
+    return (await this.sessionOf(cookieHeader))?.user ?? null;
   }
 
   /** The session token when the cookie carries one signed with our secret. */

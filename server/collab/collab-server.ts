@@ -2,20 +2,28 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { nodeHeaders, requestOrigin } from "../api";
-import type { SessionLookup } from "../auth";
+import type { LiveSessions, OpenedSession, SessionLookup } from "../auth";
+import type { Limits } from "../config";
 import { canEdit, canonicalDocumentId, type DocumentsRepository } from "../documents";
+import { requestAddress } from "../http/client-address";
 import { rejectUpgrade } from "../http/upgrade";
+import { TrafficLimits, type ConnectionLimits } from "../limits";
 import type { Logger } from "../logger";
+import { clipCharacters, NAME_MAX } from "../text/characters";
 import { CloseCode } from "./close-codes";
-import type { RoomConnection, RoomUser } from "./connection";
+import type { RoomUser } from "./connection";
 import { Heartbeat } from "./heartbeat";
+import { InboundGate } from "./inbound-gate";
 import type { RoomRegistry } from "./registry";
+import { WsConnection } from "./ws-connection";
 
 /** Path prefix of the collaboration endpoint: `/collab/<documentId>`. */
 export const COLLAB_PREFIX = "/collab/";
 
 export interface CollabServerOptions {
   sessions: SessionLookup;
+  /** Ends connections whose session ended (sign-out, revocation, expiry). */
+  liveSessions: LiveSessions;
   documents: DocumentsRepository;
   rooms: RoomRegistry;
   logger: Logger;
@@ -24,38 +32,36 @@ export interface CollabServerOptions {
   /** Largest message accepted; larger ones close the connection with 1009. */
   maxPayloadBytes: number;
   heartbeatMs: number;
+  limits: Pick<Limits, "connection" | "user" | "address" | "awarenessPerSecond" | "queueMessages" | "queueBytes" | "throttleCloseMs" | "sendBufferBytes">;
+  /** Open WebSockets and event streams per user and address (shared with the event streams). */
+  connections: ConnectionLimits;
   /** Told of every accepted connection and its end (presence). */
   presence?: { join(documentId: string, user: RoomUser): void; leave(documentId: string, userId: string): void };
 }
 
-/**
- * Adapts a `ws` socket to what a room needs. Methods, not arrow properties: esbuild's keepNames
- * (tsx runs the server) renames each named arrow, which costs ~300 bytes per connection each.
- */
-function toRoomConnection(socket: WebSocket): RoomConnection {
-  return {
-    send(message, onWritten) {
-      if (socket.readyState === socket.OPEN) socket.send(message, { binary: true }, onWritten && (() => onWritten()));
-      else onWritten?.();
-    },
-    close(code, reason) {
-      socket.close(code, reason);
-    },
-  };
+/** What the upgrade decided about a connection, for its admission. */
+interface Admission {
+  readOnly: boolean;
+  acks: boolean;
+  session: OpenedSession;
+  address: string;
 }
 
 /**
  * The WebSocket side of co-editing: authenticates the upgrade (session cookie, Origin, the
- * user's role) before accepting the socket, joins it to the document's room, and keeps it
+ * user's role, the connection limits) before accepting the socket, joins it to the document's
+ * room behind an inbound gate (traffic limits), ends it when its session ends, and keeps it
  * alive with pings; a connection that misses a pong is terminated and leaves at once.
  */
 export class CollabServer {
   private readonly wss: WebSocketServer;
   private readonly heartbeat: Heartbeat;
+  private readonly traffic: TrafficLimits;
 
   constructor(private readonly options: CollabServerOptions) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes, perMessageDeflate: false });
     this.heartbeat = new Heartbeat(options.heartbeatMs);
+    this.traffic = new TrafficLimits(options.limits);
   }
 
   /** Number of open collaboration sockets. */
@@ -72,34 +78,49 @@ export class CollabServer {
     const expected = requestOrigin(nodeHeaders(req.headers), { publicUrl: this.options.publicUrl, trustProxy: this.options.trustProxy, encrypted });
     if (req.headers.origin !== expected) return rejectUpgrade(socket, 403, `Cross-origin WebSocket refused: Origin must be ${expected ?? "the app's origin"}.`);
 
-    const user = await this.options.sessions.userOf(req.headers.cookie);
-    if (!user) return rejectUpgrade(socket, 401, "Sign in to continue.");
+    const session = await this.options.sessions.sessionOf(req.headers.cookie);
+    if (!session) return rejectUpgrade(socket, 401, "Sign in to continue.");
+    const { user } = session;
     const role = await this.options.documents.roleOf(documentId, user.id);
     if (!role) return rejectUpgrade(socket, 404, "Document not found.");
     if (socket.destroyed) return;
 
-    const roomUser: RoomUser = { id: user.id, name: user.name, color: user.color };
-    const admission = { readOnly: !canEdit(role), acks: url.searchParams.get("acks") === "1" };
+    const address = requestAddress(req, this.options.trustProxy);
+    const slot = this.options.connections.acquire(user.id, address);
+    if (!slot.ok) return rejectUpgrade(socket, 429, slot.message);
+    // The TCP socket outlives the upgrade and the WebSocket on it: its end frees the slot either way.
+    socket.once("close", slot.release);
+
+    // Every cursor this connection sends carries the name: one from before names were limited
+    // would multiply every awareness message by its length for every receiver.
+    const roomUser: RoomUser = { id: user.id, name: clipCharacters(user.name, NAME_MAX), color: user.color };
+    const admission: Admission = { readOnly: !canEdit(role), acks: url.searchParams.get("acks") === "1", session, address };
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, documentId, roomUser, admission));
   };
 
   /**
    * Joins an accepted socket to its room. A method of its own, so that what each socket's
-   * listeners keep alive is only what they use (not the upgrade request, its URL or session).
+   * listeners keep alive is only what they use (not the upgrade request, its URL or headers).
    */
-  private accept(ws: WebSocket, documentId: string, user: RoomUser, admission: { readOnly: boolean; acks: boolean }): void {
-    const connection = toRoomConnection(ws);
+  private accept(ws: WebSocket, documentId: string, user: RoomUser, admission: Admission): void {
+    const { limits } = this.options;
+    const connection = new WsConnection(ws, limits.sendBufferBytes);
     const room = this.options.rooms.join(documentId, connection, user, admission);
+    connection.room = room;
+    const gate = new InboundGate(this.traffic.forConnection(user.id, admission.address), connection, (data) => room.receive(connection, data), limits);
+    const untrack = this.options.liveSessions.track(admission.session, () => connection.close(CloseCode.unauthorized, "Your session ended. Sign in again."));
     this.heartbeat.add(ws);
     ws.on("message", (data, isBinary) => {
       if (!isBinary) {
-        ws.close(CloseCode.malformedMessage, "Text frames are not part of the protocol.");
+        connection.close(CloseCode.malformedMessage, "Text frames are not part of the protocol.");
         return;
       }
-      room.receive(connection, toUint8Array(data));
+      gate.receive(toUint8Array(data));
     });
     this.options.presence?.join(documentId, user);
     ws.on("close", () => {
+      gate.destroy();
+      untrack();
       room.leave(connection);
       this.options.presence?.leave(documentId, user.id);
     });

@@ -17,7 +17,7 @@ export class RoomRegistry {
   private readonly healTimer: NodeJS.Timeout | undefined;
   private readonly stopReconnectListener: (() => void) | undefined;
 
-  constructor(private readonly options: Pick<RoomOptions, "store" | "logger" | "writer" | "onMentions" | "bus"> & { healIntervalMs?: number }) {
+  constructor(private readonly options: Pick<RoomOptions, "store" | "logger" | "writer" | "onMentions" | "bus" | "limits"> & { healIntervalMs?: number }) {
     this.flushTick = new FlushTick((options.writer ?? DEFAULT_WRITER_OPTIONS).flushDelayMs);
     this.roomOptions = { ...options, flushTick: this.flushTick, onEmpty: (room) => void this.unload(room) };
     if (options.bus) {

@@ -5,7 +5,7 @@ import { CloseCode } from "./close-codes";
 import { MemoryStore } from "./memory-store";
 import { decodeAwarenessUpdate, decodeMessage, encodeAwareness, encodeAwarenessUpdate, encodeQueryAwareness, encodeUpdate } from "./protocol";
 import { RoomRegistry } from "./registry";
-import { MIN_BROADCAST_INTERVAL_MS, Room } from "./room";
+import { MIN_BROADCAST_INTERVAL_MS, Room, UNLIMITED, type RoomLimits } from "./room";
 import type { DocumentStore } from "./store";
 import { buildUser, createTestLogger, deferred, FakeConnection, nextTurn, settle, TestClient, type TestClientOptions } from "./test-support";
 import { DEFAULT_WRITER_OPTIONS } from "./update-writer";
@@ -631,6 +631,67 @@ describe("truncated updates", () => {
     expect(watcher.text.toString()).toBe("hello world");
     await room.flush();
     expect(await storedText(store)).toBe("hello world");
+  });
+});
+
+describe("limits", () => {
+  const limited = async (limits: Partial<RoomLimits>, store: DocumentStore = new MemoryStore()) => {
+    const room = new Room(DOC, { store, logger: createTestLogger().logger, writer: DEFAULT_WRITER_OPTIONS, limits: { ...UNLIMITED, ...limits } });
+    rooms.push(room);
+    return room;
+  };
+
+  it("[LM4] an awareness update over the limit closes its connection with 1009 and is not relayed", async () => {
+    const room = await limited({ maxAwarenessBytes: 1_024 });
+    await room.load();
+    const [a, b] = [client(room).connect(), client(room).connect()];
+    await settle([a, b]);
+    a.awareness.setLocalState({ cursor: 1, note: "x".repeat(2_000) });
+    await settle([a, b]);
+    expect(a.connection.closed).toEqual({ code: CloseCode.messageTooBig, reason: expect.stringMatching(/Awareness state larger than 1 KiB/) });
+    expect(b.awareness.getStates().has(a.doc.clientID)).toBe(false);
+    expect(b.isClosed).toBe(false);
+  });
+
+  it("[LM5] a write that would take the document past its size limit is refused with 4413; deletions still pass", async () => {
+    const store = new MemoryStore();
+    const room = await limited({ maxDocumentBytes: 4_096 }, store);
+    await room.load();
+    const [a, b] = [client(room).connect(), client(room).connect()];
+    a.text.insert(0, "x".repeat(2_000));
+    await settle([a, b]);
+    expect(b.text.length).toBe(2_000);
+
+    // Deleting never makes the document larger in content: it passes even at the limit.
+    const full = client(room).connect();
+    await settle([full]);
+    full.text.insert(0, "y".repeat(3_000));
+    await settle([full, b]);
+    expect(full.connection.closed).toEqual({ code: CloseCode.documentTooLarge, reason: expect.stringMatching(/size limit \(4 KiB\)/) });
+    expect(b.text.length).toBe(2_000);
+
+    a.text.delete(0, 1_000);
+    await settle([a, b]);
+    expect(a.isClosed).toBe(false);
+    expect(b.text.length).toBe(1_000);
+    await room.flush();
+    expect(await storedText(store)).toBe("x".repeat(1_000));
+  });
+
+  it("[LM6] a client sending more than the queue holds while the room loads is closed with 4429; the others are admitted", async () => {
+    const store = new HeldLoadStore();
+    const room = await limited({ queueMessages: 5 }, store);
+    const loading = room.load();
+    const [flood, calm] = [client(room).connect(), client(room).connect()];
+    for (let i = 0; i < 10; i++) flood.queue(encodeQueryAwareness());
+    flood.send();
+    calm.send();
+    expect(flood.connection.closed).toEqual({ code: CloseCode.rateLimited, reason: expect.stringMatching(/loads/) });
+    store.releaseLoad();
+    await loading;
+    await settle([calm]);
+    expect(calm.isClosed).toBe(false);
+    expect(room.connectionCount).toBe(1);
   });
 });
 

@@ -4,6 +4,7 @@ import type { Bus } from "../bus";
 import type { Logger } from "../logger";
 import { mentionsAdded, type DetectedMention } from "../mentions/detect";
 import { CloseCode } from "./close-codes";
+import { Refusal } from "./refusal";
 import type { RoomConnection, RoomUser } from "./connection";
 import {
   assertWholeUpdate,
@@ -76,7 +77,28 @@ interface Peer {
   clientIds: Set<number>;
   /** Messages that arrived before the room finished loading, replayed in order on admission. */
   queued?: Uint8Array[];
+  /** Their bytes: the queue is bounded (RoomLimits). */
+  queuedBytes: number;
 }
+
+/** What a room refuses to hold or store for anyone (config.limits). */
+export interface RoomLimits {
+  /** Largest awareness update one message may carry; larger closes the connection with 1009. */
+  maxAwarenessBytes: number;
+  /** Writes that would take the document past this are refused (4413); deletions still pass. */
+  maxDocumentBytes: number;
+  /** Messages (and bytes) a connection may send while the room loads; more closes it with 4429. */
+  queueMessages: number;
+  queueBytes: number;
+}
+
+/** No limits: for rooms in tests that are not about them. */
+export const UNLIMITED: RoomLimits = {
+  maxAwarenessBytes: Number.POSITIVE_INFINITY,
+  maxDocumentBytes: Number.POSITIVE_INFINITY,
+  queueMessages: Number.POSITIVE_INFINITY,
+  queueBytes: Number.POSITIVE_INFINITY,
+};
 
 type RoomState =
   /** `onMessage` is set while the room waits for its clients' first messages. */
@@ -88,6 +110,8 @@ type RoomState =
 export interface RoomOptions {
   store: DocumentStore;
   logger: Logger;
+  /** Default: UNLIMITED. */
+  limits?: RoomLimits;
   writer?: WriterOptions;
   /** Shared by the rooms of one registry, so their writers store together; each room has its own otherwise. */
   flushTick?: FlushTick;
@@ -128,6 +152,11 @@ export class Room {
   private lastFlushAt = Number.NEGATIVE_INFINITY;
   /** Mean gap between this room's broadcasts, ms (exponentially weighted). */
   private meanFlushGap = Number.POSITIVE_INFINITY;
+  /**
+   * About how many bytes the stored document takes: what was loaded, plus every update applied
+   * since, reset to the snapshot's size when the log is compacted. Checked against the size limit.
+   */
+  private documentBytes = 0;
   /** Per Yjs client, the clock up to which its updates are stored durably. */
   private readonly durable = new Map<number, number>();
   // Callbacks bound once per room. Not arrow-function fields: esbuild's keepNames (tsx runs the
@@ -185,6 +214,7 @@ export class Room {
   async load(): Promise<void> {
     try {
       const updates = await this.options.store.load(this.documentId);
+      this.documentBytes = totalBytes(updates);
       // Applying a large document blocks for a while: answer the clients first, and let the answers leave.
       if (totalBytes(updates) >= LARGE_DOCUMENT_BYTES) await this.firstMessages();
       await this.answerWaitingSyncs(updates);
@@ -286,7 +316,7 @@ export class Room {
       connection.close(this.state.kind === "failed" ? CloseCode.loadFailed : CloseCode.serviceRestart, "The document is not available on this server right now.");
       return;
     }
-    const peer: Peer = { user, readOnly: options.readOnly, acks: options.acks ?? false, clientIds: new Set() };
+    const peer: Peer = { user, readOnly: options.readOnly, acks: options.acks ?? false, clientIds: new Set(), queuedBytes: 0 };
     this.peers.set(connection, peer);
     if (this.state.kind === "ready") this.admit(connection, peer);
     else peer.queued = [];
@@ -297,18 +327,35 @@ export class Room {
     const peer = this.peers.get(connection);
     if (!peer) return;
     if (peer.queued) {
-      peer.queued.push(data);
-      if (this.state.kind === "loading") this.state.onMessage?.();
+      this.queueWhileLoading(connection, peer, peer.queued, data);
       return;
     }
     try {
       this.handle(connection, peer, decodeMessage(data));
     } catch (error) {
-      const reason = error instanceof ProtocolError ? error.message : "invalid Yjs update";
-      this.logger.warn({ err: error, userId: peer.user.id }, "malformed message; closing the connection");
+      const { code, reason } = error instanceof Refusal ? error : { code: CloseCode.malformedMessage, reason: error instanceof ProtocolError ? error.message : "invalid Yjs update" };
+      this.logger.warn({ err: error, userId: peer.user.id, code }, "message refused; closing the connection");
       this.leave(connection);
-      connection.close(CloseCode.malformedMessage, reason.slice(0, 120));
+      connection.close(code, reason.slice(0, 120));
     }
+  }
+
+  /** Holds a message until the room is loaded; a client that sends too much meanwhile is closed. */
+  private queueWhileLoading(connection: RoomConnection, peer: Peer, queued: Uint8Array[], data: Uint8Array): void {
+    const limits = this.limits;
+    if (queued.length + 1 > limits.queueMessages || peer.queuedBytes + data.byteLength > limits.queueBytes) {
+      this.logger.warn({ userId: peer.user.id, queued: queued.length, bytes: peer.queuedBytes }, "too many messages while the document loads; closing the connection");
+      this.leave(connection);
+      connection.close(CloseCode.rateLimited, "Too many messages while the document loads.");
+      return;
+    }
+    queued.push(data);
+    peer.queuedBytes += data.byteLength;
+    if (this.state.kind === "loading") this.state.onMessage?.();
+  }
+
+  private get limits(): RoomLimits {
+    return this.options.limits ?? UNLIMITED;
   }
 
   /** Removes a connection and its awareness states (at once, so its cursor disappears). */
@@ -410,6 +457,7 @@ export class Room {
   private admit(connection: RoomConnection, peer: Peer): void {
     const queued = peer.queued ?? [];
     delete peer.queued;
+    peer.queuedBytes = 0;
     // Our state vector: the client answers with whatever it has that we lack (offline edits).
     connection.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
     const states = [...this.awareness.getStates().keys()];
@@ -436,6 +484,7 @@ export class Room {
           this.noteOrigin(HELD_BACK);
         }
         assertWholeUpdate(message.update);
+        this.assertRoomFor(message.update);
         if (message.update.byteLength > EMPTY_UPDATE_BYTES) this.watchContent();
         Y.applyUpdate(this.doc, message.update, connection);
         return;
@@ -453,11 +502,25 @@ export class Room {
   }
 
   /**
+   * Refuses an update that would take the document past its size limit, unless it adds no
+   * content (deletions only): a full document can still be trimmed.
+   * @throws Refusal with documentTooLarge.
+   */
+  private assertRoomFor(update: Uint8Array): void {
+    const max = this.limits.maxDocumentBytes;
+    if (this.documentBytes + update.byteLength <= max || Y.parseUpdateMeta(update).to.size === 0) return;
+    throw new Refusal(CloseCode.documentTooLarge, `The document reached its size limit (${formatBytes(max)}); this change was not saved.`);
+  }
+
+  /**
    * Applies a client's awareness update with the server's word on identity: `user` is always
    * the connection's authenticated user, and a client id announced by another connection is
    * not this one's to change.
    */
   private applyAwareness(connection: RoomConnection, peer: Peer, update: Uint8Array): void {
+    if (update.byteLength > this.limits.maxAwarenessBytes) {
+      throw new Refusal(CloseCode.messageTooBig, `Awareness state larger than ${formatBytes(this.limits.maxAwarenessBytes)}.`);
+    }
     const entries = decodeAwarenessUpdate(update).filter((entry) => {
       const owner = this.clientOwners.get(entry.clientId);
       return owner === undefined || owner === connection;
@@ -489,7 +552,9 @@ export class Room {
     Y.transact(this.doc, () => {
       for (const update of stored) Y.applyUpdate(this.doc, update);
     }, STORED_ORIGIN);
-    return Y.encodeStateAsUpdate(this.doc);
+    const snapshot = Y.encodeStateAsUpdate(this.doc);
+    this.documentBytes = snapshot.byteLength;
+    return snapshot;
   }
 
   private savedMessage(): Uint8Array {
@@ -576,6 +641,7 @@ export class Room {
 
   private docUpdated(update: Uint8Array, origin: unknown): void {
     if (origin === LOAD_ORIGIN) return;
+    this.documentBytes += update.byteLength;
     if (origin !== BUS_ORIGIN && origin !== STORED_ORIGIN) this.outgoingAccepted.push(update);
     this.outgoingUpdates.push(update);
     this.noteOrigin(origin);
@@ -650,6 +716,10 @@ export class Room {
     if (!peer || peer.queued) return;
     connection.send(message);
   }
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / (1024 * 1024))} MiB` : `${Math.round(bytes / 1024)} KiB`;
 }
 
 function totalBytes(updates: readonly Uint8Array[]): number {

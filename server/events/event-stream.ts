@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { SessionLookup } from "../auth";
+import type { LiveSessions, SessionLookup } from "../auth";
 import type { DocumentsRepository } from "../documents";
+import { requestAddress } from "../http/client-address";
+import type { ConnectionLimits } from "../limits";
 import type { Logger } from "../logger";
 import { MAX_NOTIFICATION_ID, type NotificationsRepository } from "../notifications/repository";
 import type { EventHub } from "./hub";
@@ -17,6 +19,11 @@ const REPLAY_PAGE = 500;
 
 export interface EventStreamOptions {
   sessions: SessionLookup;
+  /** Ends a stream when its session ends (sign-out, revocation, expiry). */
+  liveSessions: LiveSessions;
+  /** Open WebSockets and event streams per user and address (shared with the collaboration server). */
+  connections: ConnectionLimits;
+  trustProxy: boolean;
   hub: EventHub;
   presence: Presence;
   documents: DocumentsRepository;
@@ -62,8 +69,11 @@ export class EventStreams {
     const { logger } = this.options;
     const url = new URL(req.url ?? "/", "http://localhost");
     if (req.method !== "GET") return sendError(res, 405, "bad_request", "Use GET for the event stream.");
-    const user = await this.options.sessions.userOf(req.headers.cookie);
-    if (!user) return sendError(res, 401, "unauthorized", "Sign in to continue.");
+    const session = await this.options.sessions.sessionOf(req.headers.cookie);
+    if (!session) return sendError(res, 401, "unauthorized", "Sign in to continue.");
+    const { user } = session;
+    const slot = this.options.connections.acquire(user.id, requestAddress(req, this.options.trustProxy));
+    if (!slot.ok) return sendError(res, 429, "rate_limited", slot.message);
 
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
@@ -117,9 +127,13 @@ export class EventStreams {
     });
     const heartbeat = setInterval(() => res.write(": ping\n\n"), this.options.heartbeatMs);
     heartbeat.unref();
+    // A session that ends ends the stream; the browser's reconnect then gets 401.
+    const untrack = this.options.liveSessions.track(session, () => res.end());
     const cleanup = () => {
       clearInterval(heartbeat);
       unsubscribe();
+      untrack();
+      slot.release();
       this.open.delete(res);
     };
     res.on("close", cleanup);

@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestClient } from "../helpers/client";
 import { connectPeer, textOf, waitFor, type CollabPeer } from "../helpers/collab-client";
-import { REPO_ROOT, startTestServer, type TestServer } from "../helpers/server";
+import { REPO_ROOT, startTestServer, UNTHROTTLED, type TestServer } from "../helpers/server";
 import { planReplay, readTrace, replay, type ConcurrentTrace } from "../helpers/trace-replay";
 
 const TRACE = path.resolve(REPO_ROOT, "test/fixtures/traces/clownschool.json.gz");
@@ -15,7 +15,8 @@ const TRACE = path.resolve(REPO_ROOT, "test/fixtures/traces/clownschool.json.gz"
 let server: TestServer;
 let trace: ConcurrentTrace;
 beforeAll(async () => {
-  server = await startTestServer();
+  // The replay sends at machine speed, far faster than anyone types.
+  server = await startTestServer(UNTHROTTLED);
   trace = readTrace(TRACE);
 });
 afterAll(() => server?.close());

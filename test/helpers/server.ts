@@ -9,6 +9,23 @@ import { createTestDatabase, type TestDatabase } from "./database";
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const TEST_AUTH_SECRET = "test-secret-that-is-at-least-32-characters-long";
 
+/**
+ * Traffic limits far above what a replay sends: for tests that drive many simulated people
+ * through few accounts at machine speed (traces, load). Tests about the limits set their own.
+ */
+export const UNTHROTTLED: Record<string, string> = {
+  WS_MESSAGES_PER_SECOND: "10000000",
+  WS_MESSAGE_BURST: "10000000",
+  WS_BYTES_PER_SECOND: "100000000000",
+  USER_MESSAGES_PER_SECOND: "10000000",
+  USER_BYTES_PER_SECOND: "100000000000",
+  ADDRESS_MESSAGES_PER_SECOND: "10000000",
+  ADDRESS_BYTES_PER_SECOND: "100000000000",
+  AWARENESS_PER_SECOND: "10000000",
+  MAX_CONNECTIONS_PER_USER: "100000",
+  MAX_CONNECTIONS_PER_ADDRESS: "100000",
+};
+
 export interface TestServer {
   url: string;
   databaseUrl: string;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectPeer, textOf, waitFor, type CollabPeer } from "../helpers/collab-client";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 import { startInstance, type InProcessInstance } from "../helpers/instances";
+import { UNTHROTTLED } from "../helpers/server";
 import { REDIS_URL, skipWithoutRedis } from "../helpers/redis";
 import { REPO_ROOT } from "../helpers/server";
 import { planReplay, readTrace, replay } from "../helpers/trace-replay";
@@ -22,7 +23,7 @@ describe.skipIf(noRedis)("replaying a real concurrent trace across two instances
   let instances: InProcessInstance[] = [];
   beforeAll(async () => {
     db = await createTestDatabase();
-    instances = await Promise.all([0, 1].map(() => startInstance(db.url, { REDIS_URL: REDIS_URL as string })));
+    instances = await Promise.all([0, 1].map(() => startInstance(db.url, { ...UNTHROTTLED, REDIS_URL: REDIS_URL as string })));
   });
   afterAll(async () => {
     await Promise.all(instances.map((instance) => instance.close()));

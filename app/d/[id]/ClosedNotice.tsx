@@ -19,6 +19,11 @@ const COPY: Record<ClosedReason, { title: string; detail: string; action: "sign-
     detail: "Tandem stopped syncing this page. Reload to continue; split very large pastes into parts.",
     action: "reload",
   },
+  "document-full": {
+    title: "This document is full",
+    detail: "It reached its size limit, so your last change was not saved on the server (it is kept on this device). Copy what you need into a new document.",
+    action: "home",
+  },
   rejected: { title: "Tandem could not accept a change from this page", detail: "Syncing stopped. Reload the page to continue.", action: "reload" },
 };
 

@@ -27,6 +27,8 @@ export type ClosedReason =
   | "gone"
   /** A change was larger than the server accepts. */
   | "too-big"
+  /** The document reached its size limit: the change that would pass it was refused. */
+  | "document-full"
   /** The server refused a message as malformed. */
   | "rejected";
 
@@ -333,9 +335,9 @@ export class CollabSession {
   }
 }
 
-/** Close codes after which reconnecting cannot help; 4400 too, as y-websocket treats 44xx. */
+/** Close codes after which reconnecting cannot help until something changes. */
 function isFinal(code: number): boolean {
-  return FINAL_CLOSE_CODES.has(code) || code === CloseCode.malformedMessage;
+  return FINAL_CLOSE_CODES.has(code);
 }
 
 function closedReason(code: number): ClosedReason {
@@ -348,6 +350,8 @@ function closedReason(code: number): ClosedReason {
       return "deleted";
     case CloseCode.messageTooBig:
       return "too-big";
+    case CloseCode.documentTooLarge:
+      return "document-full";
     default:
       return "rejected";
   }

@@ -1,0 +1,149 @@
+import type { ConnectionTraffic } from "../limits";
+import { TokenBucket } from "../limits";
+import { CloseCode } from "./close-codes";
+import { MessageType } from "./protocol";
+
+/** What the gate needs of its socket: stop and restart reading it, and close it. */
+export interface GatedSocket {
+  pause(): void;
+  resume(): void;
+  close(code: number, reason: string): void;
+}
+
+export interface InboundGateLimits {
+  /** Awareness messages a second; faster ones are coalesced (the latest state wins). */
+  awarenessPerSecond: number;
+  /** Messages (and bytes) held while throttled; past either the connection is closed with 4429. */
+  queueMessages: number;
+  queueBytes: number;
+  /** Throttled without a break for this long, the connection is closed with 4429. */
+  throttleCloseMs: number;
+}
+
+/** Awareness messages that may arrive back to back before coalescing starts (a burst of cursor moves). */
+const AWARENESS_BURST_SECONDS = 2;
+
+/**
+ * The door between one client's socket and its room: every message passes the traffic limits
+ * (per connection, user and address) before the room sees it. A client over its limits is
+ * throttled first — its socket stops being read, so TCP pushes back on the sender, and what was
+ * already read waits in a bounded queue — and closed with `rateLimited` (4429) when that queue
+ * overflows or when it stays throttled for `throttleCloseMs` without a break (a client that does
+ * not slow down would otherwise sit on a socket and a queue for ever). Awareness is state, not history: a client sending cursor updates faster than
+ * `awarenessPerSecond` has the extra ones replaced by its latest, which is delivered when due.
+ * Nothing a client sends is reordered or dropped, except superseded awareness.
+ */
+export class InboundGate {
+  private readonly queue: Uint8Array[] = [];
+  private queuedBytes = 0;
+  private readonly awareness: TokenBucket;
+  private heldAwareness: Uint8Array | undefined;
+  private awarenessTimer: NodeJS.Timeout | undefined;
+  private drainTimer: NodeJS.Timeout | undefined;
+  /** Set while the socket is paused: closes the connection if the throttle lasts too long. */
+  private throttleTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly traffic: ConnectionTraffic,
+    private readonly socket: GatedSocket,
+    private readonly deliver: (data: Uint8Array) => void,
+    private readonly limits: InboundGateLimits,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.awareness = new TokenBucket(limits.awarenessPerSecond, limits.awarenessPerSecond * AWARENESS_BURST_SECONDS, now());
+  }
+
+  /** Messages waiting (throttled), the held awareness not counted. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  receive(data: Uint8Array): void {
+    if (this.closed) return;
+    if (data[0] === MessageType.awareness && !this.admitAwareness(data)) return;
+    this.enqueueOrDeliver(data);
+  }
+
+  /** The connection closed: timers stop, nothing more is delivered. Safe to call twice. */
+  destroy(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.drainTimer);
+    clearTimeout(this.awarenessTimer);
+    clearTimeout(this.throttleTimer);
+    this.queue.length = 0;
+    this.heldAwareness = undefined;
+    this.traffic.release();
+  }
+
+  /** Whether an awareness message goes on now; otherwise it is held, replacing any held before it. */
+  private admitAwareness(data: Uint8Array): boolean {
+    const now = this.now();
+    if (!this.heldAwareness && this.awareness.waitFor(1, now) === 0) {
+      this.awareness.take(1, now);
+      return true;
+    }
+    this.heldAwareness = data;
+    this.awarenessTimer ??= setTimeout(() => this.releaseAwareness(), Math.ceil(this.awareness.waitFor(1, now)));
+    return false;
+  }
+
+  private releaseAwareness(): void {
+    this.awarenessTimer = undefined;
+    const held = this.heldAwareness;
+    this.heldAwareness = undefined;
+    if (!held || this.closed) return;
+    this.awareness.take(1, this.now());
+    this.enqueueOrDeliver(held);
+  }
+
+  private enqueueOrDeliver(data: Uint8Array): void {
+    if (this.queue.length === 0 && this.traffic.waitFor(data.byteLength) === 0) {
+      this.traffic.take(data.byteLength);
+      this.deliver(data);
+      return;
+    }
+    if (this.queue.length + 1 > this.limits.queueMessages || this.queuedBytes + data.byteLength > this.limits.queueBytes) {
+      this.refuse();
+      return;
+    }
+    this.queue.push(data);
+    this.queuedBytes += data.byteLength;
+    if (!this.throttleTimer) {
+      this.throttleTimer = setTimeout(() => this.refuse(), this.limits.throttleCloseMs);
+      this.socket.pause();
+    }
+    this.scheduleDrain();
+  }
+
+  private refuse(): void {
+    this.destroy();
+    this.socket.close(CloseCode.rateLimited, "Too many messages: slow down, then reconnect.");
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainTimer || this.closed) return;
+    const head = this.queue[0];
+    if (!head) return;
+    this.drainTimer = setTimeout(() => this.drain(), Math.max(1, Math.ceil(this.traffic.waitFor(head.byteLength))));
+  }
+
+  private drain(): void {
+    this.drainTimer = undefined;
+    for (let head = this.queue[0]; head && !this.closed; head = this.queue[0]) {
+      if (this.traffic.waitFor(head.byteLength) > 0) {
+        this.scheduleDrain();
+        return;
+      }
+      this.queue.shift();
+      this.queuedBytes -= head.byteLength;
+      this.traffic.take(head.byteLength);
+      this.deliver(head);
+    }
+    if (this.closed || !this.throttleTimer) return;
+    clearTimeout(this.throttleTimer);
+    this.throttleTimer = undefined;
+    this.socket.resume();
+  }
+}

@@ -1,0 +1,3 @@
+export { ConnectionLimits, type ConnectionSlot } from "./connection-limits";
+export { TokenBucket } from "./token-bucket";
+export { TrafficLimits, type ConnectionTraffic } from "./traffic";
