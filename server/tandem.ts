@@ -90,7 +90,7 @@ export async function startTandem({ config, logger, root, pages }: TandemOptions
     });
     cleanups.push(async () => cluster.close());
     const notifications = new NotificationsRepository(prisma);
-    const notifier = new Notifier({ notifications, toUser: cluster.toUser, logger });
+    const notifier = new Notifier({ notifications, toUser: cluster.toUser, logger, limits: config.limits });
     const rooms = new RoomRegistry({ store: new PostgresStore(db), logger, limits: config.limits, onMentions: notifier.mentionsAdded,
       // Rooms talk to other instances only when there are others (Redis): alone, healing is work for nothing.
       bus: config.redisUrl ? bus : undefined,

@@ -2,7 +2,7 @@ import * as awarenessProtocol from "y-protocols/awareness";
 import * as Y from "yjs";
 import type { Bus } from "../bus";
 import type { Logger } from "../logger";
-import { mentionsAdded, type DetectedMention } from "../mentions/detect";
+import { mentionsAdded, type DetectedMention, type MentionHandler } from "../mentions/detect";
 import { CloseCode } from "./close-codes";
 import { Refusal } from "./refusal";
 import type { RoomConnection, RoomUser } from "./connection";
@@ -119,8 +119,8 @@ export interface RoomOptions {
   onEmpty?: (room: Room) => void;
   /** Other instances with the same document: updates and awareness are exchanged over it. */
   bus?: Bus;
-  /** Mention nodes a client's accepted update added (detected from the update itself). */
-  onMentions?: (found: { documentId: string; authorId: string; mentions: DetectedMention[] }) => void;
+  /** Mention nodes a client's accepted update added (detected from the update itself, at most `onMentions.perUpdate`). */
+  onMentions?: MentionHandler;
 }
 
 /**
@@ -586,12 +586,25 @@ export class Room {
     this.doc.getXmlFragment("default").observeDeep(this.contentObserver);
   }
 
-  /** Runs inside the transaction's observers, where Yjs can say what was added. */
-  private contentChanged(events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction): void {
+  /**
+   * Runs inside the transaction's observers, where the transaction's new structs are still apart
+   * from the old ones. Detection reads only those (and stops at `perUpdate` mentions), so a
+   * hostile update costs the room about what applying it did; what to do with the mentions is
+   * the handler's business, off this path.
+   */
+  private contentChanged(_events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction): void {
+    const onMentions = this.options.onMentions;
     const peer = this.peers.get(transaction.origin as RoomConnection);
-    if (!peer) return;
-    const mentions = mentionsAdded(events);
-    if (mentions.length > 0) this.options.onMentions?.({ documentId: this.documentId, authorId: peer.user.id, mentions });
+    if (!peer || !onMentions) return;
+    let mentions: DetectedMention[];
+    try {
+      mentions = mentionsAdded(transaction, this.doc.getXmlFragment("default"), onMentions.perUpdate).mentions;
+    } catch (error) {
+      // The update itself is fine and applied: a failure here must not fail the sender's message.
+      this.logger.error({ err: error, authorId: peer.user.id }, "detecting mentions failed");
+      return;
+    }
+    if (mentions.length > 0) onMentions({ documentId: this.documentId, authorId: peer.user.id, mentions });
   }
 
   private busMessage(data: Uint8Array): void {

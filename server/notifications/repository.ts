@@ -1,6 +1,6 @@
 import type { PrismaClient } from "../db/generated/client";
 import type { NotificationView } from "../events/types";
-import type { DetectedMention } from "../mentions/detect";
+import type { MentionsFound } from "../mentions/detect";
 
 const view = {
   id: true,
@@ -37,6 +37,47 @@ function toView(row: Row): NotificationView {
 /** The largest notification id (PostgreSQL `bigint`); a larger one names no notification. */
 export const MAX_NOTIFICATION_ID = 2n ** 63n - 1n;
 
+/** A notification just created, and who it is for. */
+export interface CreatedNotification {
+  userId: string;
+  notification: NotificationView;
+}
+
+/** One row of the batch INSERT: a mention of someone other than its author. */
+interface CandidateRow {
+  userId: string;
+  documentId: string;
+  authorId: string;
+  mentionId: string;
+  excerpt: string;
+}
+
+/** What the batch INSERT returns per created notification. */
+interface InsertedRow {
+  id: bigint;
+  userId: string;
+  documentId: string;
+  authorId: string;
+  mentionId: string;
+  excerpt: string;
+  createdAt: Date;
+  readAt: Date | null;
+  documentTitle: string;
+  authorName: string;
+  authorColor: string;
+}
+
+/** The batch's mentions of someone other than the author, each mention id once (the first wins). */
+function candidateRows(batch: readonly MentionsFound[]): CandidateRow[] {
+  const rows = new Map<string, CandidateRow>();
+  for (const { documentId, authorId, mentions } of batch) {
+    for (const { userId, mentionId, excerpt } of mentions) {
+      if (userId !== authorId && !rows.has(mentionId)) rows.set(mentionId, { userId, documentId, authorId, mentionId, excerpt });
+    }
+  }
+  return [...rows.values()];
+}
+
 /** Namespace of the per-recipient advisory locks that keep a user's notification ids in commit order. */
 const RECIPIENT_LOCK_NAMESPACE = 0x6e6f7466; // "notf"
 
@@ -45,35 +86,50 @@ export class NotificationsRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
   /**
-   * Creates one notification per new mention of a member other than the author. Mentions of
-   * non-members, of the author, and mention ids already notified are skipped.
+   * Creates one notification per new mention of a member other than its author, for a batch
+   * of updates' mentions: ONE transaction, whose one INSERT covers the whole batch. Mentions of
+   * non-members, of the author, and mention ids already notified (or repeated in the batch)
+   * are skipped.
    * @returns the created notifications with their recipients, in id order.
    */
-  async createForMentions(documentId: string, authorId: string, mentions: readonly DetectedMention[]): Promise<Array<{ userId: string; notification: NotificationView }>> {
-    const candidates = mentions.filter((m) => m.userId !== authorId);
-    if (candidates.length === 0) return [];
-    const members = await this.prisma.documentMember.findMany({
-      where: { documentId, userId: { in: [...new Set(candidates.map((m) => m.userId))] } },
-      select: { userId: true },
-    });
-    const memberIds = new Set(members.map((m) => m.userId));
-    const created: Array<{ userId: string; notification: NotificationView }> = [];
-    for (const mention of candidates) {
-      if (!memberIds.has(mention.userId)) continue;
-      const row = await this.prisma.$transaction(async (tx) => {
-        // A user's ids must become visible in increasing order, or a stream resuming after
-        // id N could miss a smaller id committed later: one writer per recipient at a time.
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${RECIPIENT_LOCK_NAMESPACE}::int, hashtext(${mention.userId}))`;
-        const inserted = await tx.$queryRaw<Array<{ id: bigint }>>`
+  async createForMentions(batch: readonly MentionsFound[]): Promise<CreatedNotification[]> {
+    const rows = candidateRows(batch);
+    if (rows.length === 0) return [];
+    const recipients = [...new Set(rows.map((row) => row.userId))];
+    const [, inserted] = await this.prisma.$transaction([
+      // A user's ids must become visible in increasing order, or a stream resuming after id N
+      // could miss a smaller id committed later: one writer per recipient at a time. The locks
+      // of all the batch's recipients are taken in one fixed order (by hash), so that batches
+      // of two instances wait for each other instead of deadlocking.
+      this.prisma.$executeRaw`
+        SELECT pg_advisory_xact_lock(${RECIPIENT_LOCK_NAMESPACE}::int, key)
+        FROM (SELECT DISTINCT hashtext(recipient) AS key FROM unnest(${recipients}::text[]) AS recipient ORDER BY key) AS ordered`,
+      this.prisma.$queryRaw<InsertedRow[]>`
+        WITH inserted AS (
           INSERT INTO notification ("userId", "documentId", "authorId", "mentionId", excerpt)
-          VALUES (${mention.userId}, ${documentId}::uuid, ${authorId}, ${mention.mentionId}, ${mention.excerpt})
-          ON CONFLICT ("mentionId") DO NOTHING RETURNING id`;
-        const id = inserted[0]?.id;
-        return id === undefined ? null : tx.notification.findUniqueOrThrow({ where: { id }, select: view });
-      });
-      if (row) created.push({ userId: mention.userId, notification: toView(row) });
-    }
-    return created;
+          SELECT m."userId", m."documentId", m."authorId", m."mentionId", m.excerpt
+          FROM unnest(${rows.map((r) => r.userId)}::text[], ${rows.map((r) => r.documentId)}::uuid[], ${rows.map((r) => r.authorId)}::text[],
+                      ${rows.map((r) => r.mentionId)}::text[], ${rows.map((r) => r.excerpt)}::text[])
+            WITH ORDINALITY AS m("userId", "documentId", "authorId", "mentionId", excerpt, position)
+          JOIN document_member member ON member."documentId" = m."documentId" AND member."userId" = m."userId"
+          ORDER BY m.position
+          ON CONFLICT ("mentionId") DO NOTHING
+          RETURNING id, "userId", "documentId", "authorId", "mentionId", excerpt, "createdAt", "readAt"
+        )
+        SELECT inserted.*, document.title AS "documentTitle", author.name AS "authorName", author.color AS "authorColor"
+        FROM inserted
+        JOIN document ON document.id = inserted."documentId"
+        JOIN "user" author ON author.id = inserted."authorId"
+        ORDER BY inserted.id`,
+    ]);
+    return inserted.map((row) => ({
+      userId: row.userId,
+      notification: toView({
+        ...row,
+        document: { id: row.documentId, title: row.documentTitle },
+        author: { id: row.authorId, name: row.authorName, color: row.authorColor },
+      }),
+    }));
   }
 
   /** Newest first, `limit` at a time; `cursor` is the last id of the previous page. */

@@ -18,7 +18,9 @@ const cleanups: Array<() => unknown> = [];
 const run = Date.now().toString(36);
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // These tests replay backlogs: one author writes 100 mentions in a minute, and 30 in one
+  // update. The mention limits (NT8, NT9; tested in test/abuse/mentions.test.ts) would cut them.
+  server = await startTestServer({ MENTIONS_PER_UPDATE: "1000", MENTIONS_PER_MINUTE: "100000" });
 });
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
