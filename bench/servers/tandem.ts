@@ -24,6 +24,8 @@ const BENCH_LIMITS = {
   ADDRESS_BYTES_PER_SECOND: "100000000000",
   MAX_CONNECTIONS_PER_USER: "1000000",
   MAX_CONNECTIONS_PER_ADDRESS: "1000000",
+  // The mention scenario has one author mention someone a hundred times in a minute.
+  MENTIONS_PER_MINUTE: "1000000",
 };
 
 /**
@@ -43,9 +45,10 @@ export async function startTandem(options: StartOptions): Promise<Target> {
       DATA_DIR: options.dataDir,
       BETTER_AUTH_SECRET: secret,
       AUTH_RATE_LIMIT_MAX: "1000000",
-      // Every simulated person shares a handful of accounts and one address (127.0.0.1), and the
-      // trace and ceiling scenarios send far faster per socket than anyone types: the limits,
-      // meant for one real person or office, would throttle the load itself. They are raised,
+      // Every simulated person shares a handful of accounts and one address (127.0.0.1), the
+      // trace and ceiling scenarios send far faster per socket than anyone types, and the mention
+      // scenario's one author mentions far more often: the limits, meant for one real person or
+      // office, would throttle the load itself. They are raised,
       // not switched off: every message still pays for every check.
       ...BENCH_LIMITS,
       LOG_LEVEL: process.env.BENCH_TANDEM_LOG_LEVEL ?? "info",

@@ -27,8 +27,16 @@ describe("accounts", () => {
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
     expect(cookie).not.toMatch(/Secure/i);
-    // The session secret stays in the HttpOnly cookie, out of reach of page scripts.
+    // The session secret stays in the HttpOnly cookie, out of reach of page scripts: in no body.
     expect(signIn.body).not.toHaveProperty("token");
+    const session = await anon.request<{ session: Record<string, unknown> }>("GET", "/api/auth/get-session");
+    expect(session.status).toBe(200);
+    expect(session.body.session).toMatchObject({ expiresAt: expect.any(String) });
+    expect(session.body.session).not.toHaveProperty("token");
+    const sessions = await anon.request<Array<Record<string, unknown>>>("GET", "/api/auth/list-sessions");
+    expect(sessions.status).toBe(200);
+    expect(sessions.body.length).toBeGreaterThan(0);
+    for (const listed of sessions.body) expect(listed).not.toHaveProperty("token");
 
     const me = await anon.request<{ id: string; email: string; name: string; color: string }>("GET", "/api/users/me");
     expect(me.status).toBe(200);

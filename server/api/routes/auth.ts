@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { CLIENT_IP_HEADER, type Auth } from "../../auth";
 import { AppError, ERRORS, type ErrorCode } from "../../errors";
+import { clientAddress } from "../../http/client-address";
 import type { ApiEnv } from "../env";
 
 /**
@@ -65,17 +66,34 @@ async function asSignUpAnswer(response: Response): Promise<Response> {
 }
 
 /**
- * better-auth also returns the session token in the JSON body of sign-in (for bearer clients).
- * Tandem's session lives in an HttpOnly cookie that page scripts cannot read; the body must not
- * hand the same secret to them.
+ * better-auth also returns the session token in JSON bodies: at the top of sign-in's (for bearer
+ * clients), inside `session` in get-session's and the session lists. Tandem's session lives in
+ * an HttpOnly cookie that page scripts cannot read; no body may hand the same secret to them.
  */
 async function withoutSessionToken(response: Response): Promise<Response> {
   if (!response.headers.get("content-type")?.includes("application/json")) return response;
   const body: unknown = await response.clone().json().catch(() => null);
-  if (!body || typeof body !== "object" || !("token" in body)) return response;
-  const rest: Record<string, unknown> = { ...body };
-  delete rest.token;
-  return rewritten(response, rest);
+  const { value, removed } = withoutTokens(body);
+  return removed ? rewritten(response, value) : response;
+}
+
+/** `value` without `token` keys, at the top level and in `session` objects (nested or listed). */
+function withoutTokens(value: unknown, depth = 0): { value: unknown; removed: boolean } {
+  if (depth > 3 || !value || typeof value !== "object") return { value, removed: false };
+  if (Array.isArray(value)) {
+    const items = value.map((item) => withoutTokens(item, depth + 1));
+    return { value: items.map((item) => item.value), removed: items.some((item) => item.removed) };
+  }
+  const copy: Record<string, unknown> = { ...value };
+  let removed = "token" in copy;
+  delete copy.token;
+  for (const key of ["session", "sessions"]) {
+    if (!(key in copy)) continue;
+    const inner = withoutTokens(copy[key], depth + 1);
+    copy[key] = inner.value;
+    removed ||= inner.removed;
+  }
+  return { value: copy, removed };
 }
 
 /** `response` with another JSON body; status and headers (cookies) kept. */
@@ -84,14 +102,4 @@ function rewritten(response: Response, body: unknown): Response {
   headers.delete("content-length");
   headers.set("content-type", "application/json");
   return new Response(JSON.stringify(body), { status: response.status, statusText: response.statusText, headers });
-}
-
-function clientAddress(headers: Headers, socketAddress: string | undefined, trustProxy: boolean): string {
-  if (trustProxy) {
-    // The proxy appends the address it saw; earlier entries are whatever the client claimed.
-    const forwarded = headers.get("x-forwarded-for")?.split(",").map((s) => s.trim()).filter(Boolean);
-    const last = forwarded?.at(-1);
-    if (last) return last;
-  }
-  return socketAddress ?? "unknown";
 }
