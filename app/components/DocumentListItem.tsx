@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
-import { api, ApiError, errorMessage, TITLE_MAX, type DocumentSummary } from "@/app/lib/api";
+import { api, ApiError, errorMessage, oneLineTextProblem, TITLE_MAX, type DocumentSummary } from "@/app/lib/api";
 import { canEdit } from "@/app/lib/roles";
 import { formatAbsolute, formatRelative } from "@/app/lib/time";
 import { Button, focusRing } from "./Button";
@@ -60,6 +60,11 @@ export function DocumentListItem({
       setError("A title cannot be empty.");
       return;
     }
+    const problem = oneLineTextProblem(title, { label: "A title", max: TITLE_MAX });
+    if (problem) {
+      setError(`${problem}.`);
+      return;
+    }
     if (title === doc.title) {
       stopEditing();
       return;
@@ -104,7 +109,7 @@ export function DocumentListItem({
                 // Focus moves here because the person just pressed Rename.
                 autoFocus
                 value={draft}
-                maxLength={TITLE_MAX}
+                // No maxLength: it counts UTF-16 units, and a title of 200 emoji is 200 characters.
                 required
                 disabled={busy}
                 onChange={(e) => setDraft(e.target.value)}
