@@ -4,7 +4,7 @@
  */
 import type { ClientRequest, IncomingMessage } from "node:http";
 import WebSocket from "ws";
-import { buildUser, TestClient } from "../helpers/client";
+import { TestClient } from "../helpers/client";
 import { within } from "../helpers/raw-socket";
 
 /**
@@ -105,23 +105,12 @@ export function fuzzSeed(): number {
 
 export type SignedInClient = TestClient & { user: NonNullable<TestClient["user"]> };
 
-/**
- * A new user with a session: `TestClient.signUp`, then a sign-in of its own only when the
- * client came back without a session (sign-up stopped signing in before the helper did).
- */
+/** A new user with a session (`TestClient.signUp`), its `user` checked to be there. */
 export async function signedIn(baseUrl: string): Promise<SignedInClient> {
-  const credentials = buildUser();
-  const client = await TestClient.signUp(baseUrl, credentials);
-  let me = await client.request<{ id: string; name: string; email: string; color: string }>("GET", "/api/users/me");
-  if (me.status === 401) {
-    const signIn = await client.request("POST", "/api/auth/sign-in/email", { email: credentials.email, password: credentials.password });
-    if (signIn.status !== 200) throw new Error(`sign-in failed: ${signIn.status} ${JSON.stringify(signIn.body)}`);
-    me = await client.request("GET", "/api/users/me");
-  }
-  if (me.status !== 200) throw new Error(`no session after sign-up: ${me.status} ${JSON.stringify(me.body)}`);
-  client.user = me.body;
-  const user = client.user;
-  return Object.assign(client, { user });
+  const client = await TestClient.signUp(baseUrl);
+  const me = await client.request<{ id: string; name: string; email: string; color: string }>("GET", "/api/users/me");
+  if (me.status !== 200) throw new Error(`no session after TestClient.signUp: ${me.status} ${JSON.stringify(me.body)}`);
+  return Object.assign(client, { user: me.body });
 }
 
 /** What a `/collab` upgrade got: 101 when accepted (the socket is then closed at once), else the refusal's HTTP status. */
