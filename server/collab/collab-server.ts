@@ -14,6 +14,7 @@ import { CloseCode } from "./close-codes";
 import type { RoomUser } from "./connection";
 import { Heartbeat } from "./heartbeat";
 import { InboundGate } from "./inbound-gate";
+import { decodeAwarenessUpdate, decodeMessage } from "./protocol";
 import type { RoomRegistry } from "./registry";
 import { WsConnection } from "./ws-connection";
 
@@ -107,7 +108,7 @@ export class CollabServer {
     const connection = new WsConnection(ws, limits.sendBufferBytes);
     const room = this.options.rooms.join(documentId, connection, user, admission);
     connection.room = room;
-    const gate = new InboundGate(this.traffic.forConnection(user.id, admission.address), connection, (data) => room.receive(connection, data), limits);
+    const gate = new InboundGate(this.traffic.forConnection(user.id, admission.address), connection, (data) => room.receive(connection, data), limits, checkAwareness);
     const untrack = this.options.liveSessions.track(admission.session, () => connection.close(CloseCode.unauthorized, "Your session ended. Sign in again."));
     this.heartbeat.add(ws);
     ws.on("message", (data, isBinary) => {
@@ -133,6 +134,12 @@ export class CollabServer {
     for (const ws of this.wss.clients) ws.terminate();
     this.wss.close();
   }
+}
+
+/** What the room would check of an awareness message: the envelope, and every state in it. */
+function checkAwareness(data: Uint8Array): void {
+  const message = decodeMessage(data);
+  if (message.kind === "awareness") decodeAwarenessUpdate(message.update);
 }
 
 function toUint8Array(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {

@@ -2,7 +2,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { TrafficLimits } from "../limits";
 import { CloseCode } from "./close-codes";
 import { InboundGate, type GatedSocket } from "./inbound-gate";
-import { encodeAwareness, encodeQueryAwareness, encodeUpdate } from "./protocol";
+import { decodeAwarenessUpdate, decodeMessage, encodeAwareness, encodeAwarenessUpdate, encodeQueryAwareness, encodeUpdate } from "./protocol";
+
+function checkAwareness(data: Uint8Array): void {
+  const message = decodeMessage(data);
+  if (message.kind === "awareness") decodeAwarenessUpdate(message.update);
+}
 
 class FakeSocket implements GatedSocket {
   paused = false;
@@ -33,12 +38,12 @@ function gate(options: { messagesPerSecond?: number; burst?: number; awarenessPe
     queueMessages: options.queueMessages ?? 1_000,
     queueBytes: options.queueBytes ?? 1e9,
     throttleCloseMs: options.throttleCloseMs ?? 60_000,
-  });
+  }, checkAwareness);
   return { gate: g, socket, delivered };
 }
 
 const update = (n: number) => encodeUpdate(Uint8Array.of(n));
-const cursor = (n: number) => encodeAwareness(Uint8Array.of(1, 1, 1, 2, 0x30 + n, 0x7d));
+const cursor = (n: number) => encodeAwareness(encodeAwarenessUpdate([{ clientId: 1, clock: n + 1, state: { cursor: n } }]));
 
 describe("InboundGate", () => {
   beforeEach(() => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] }));
@@ -114,6 +119,19 @@ describe("InboundGate", () => {
     expect(delivered).toHaveLength(6);
     // The last cursor, not one in between.
     expect(delivered.at(-1)).toEqual(cursor(8));
+  });
+
+  it("[RM7][LM3] a malformed awareness message closes its connection with 4400 even when a newer one supersedes it", () => {
+    const { gate: g, socket, delivered } = gate({ awarenessPerSecond: 1 });
+    g.receive(cursor(0));
+    g.receive(cursor(1));
+    g.receive(cursor(2));
+    expect(socket.closes).toEqual([]);
+    const malformed = Uint8Array.of(...cursor(3), 0);
+    g.receive(malformed);
+    g.receive(cursor(4));
+    expect(socket.closes).toEqual([{ code: CloseCode.malformedMessage, reason: expect.stringMatching(/unexpected bytes/) }]);
+    expect(delivered).toHaveLength(2);
   });
 
   it("delivers nothing after destroy", async () => {

@@ -1,7 +1,7 @@
 import type { ConnectionTraffic } from "../limits";
 import { TokenBucket } from "../limits";
 import { CloseCode } from "./close-codes";
-import { MessageType } from "./protocol";
+import { MessageType, ProtocolError } from "./protocol";
 
 /** What the gate needs of its socket: stop and restart reading it, and close it. */
 export interface GatedSocket {
@@ -19,6 +19,13 @@ export interface InboundGateLimits {
   /** Throttled without a break for this long, the connection is closed with 4429. */
   throttleCloseMs: number;
 }
+
+/**
+ * Checks an awareness message the gate holds back (and may drop for a newer one, which the room
+ * then never sees): a malformed message must close its connection, in order, either way.
+ * @throws ProtocolError when it is malformed.
+ */
+export type AwarenessCheck = (data: Uint8Array) => void;
 
 /** Awareness messages that may arrive back to back before coalescing starts (a burst of cursor moves). */
 const AWARENESS_BURST_SECONDS = 2;
@@ -49,6 +56,7 @@ export class InboundGate {
     private readonly socket: GatedSocket,
     private readonly deliver: (data: Uint8Array) => void,
     private readonly limits: InboundGateLimits,
+    private readonly checkSuperseded: AwarenessCheck,
     private readonly now: () => number = () => performance.now(),
   ) {
     this.awareness = new TokenBucket(limits.awarenessPerSecond, limits.awarenessPerSecond * AWARENESS_BURST_SECONDS, now());
@@ -84,9 +92,23 @@ export class InboundGate {
       this.awareness.take(1, now);
       return true;
     }
+    // Checked now, not when released: a malformed message closes its connection at once, in
+    // order with what follows it, even if a newer one supersedes it before the room sees it.
+    if (!this.isValid(data)) return false;
     this.heldAwareness = data;
     this.awarenessTimer ??= setTimeout(() => this.releaseAwareness(), Math.ceil(this.awareness.waitFor(1, now)));
     return false;
+  }
+
+  private isValid(awareness: Uint8Array): boolean {
+    try {
+      this.checkSuperseded(awareness);
+      return true;
+    } catch (error) {
+      this.destroy();
+      this.socket.close(CloseCode.malformedMessage, (error instanceof ProtocolError ? error.message : "malformed awareness message").slice(0, 120));
+      return false;
+    }
   }
 
   private releaseAwareness(): void {
