@@ -1,6 +1,9 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // tsconfig's "@/*" path, for browser modules under test that import shared code by it.
+  resolve: { alias: [{ find: /^@\//, replacement: fileURLToPath(new URL("./", import.meta.url)) }] },
   test: {
     environment: "node",
     include: ["server/**/*.test.ts", "test/**/*.test.ts", "app/**/*.test.ts"],
