@@ -7,22 +7,22 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import type { NotificationView } from "../../server/events/types";
 import type { TestClient } from "../helpers/client";
-import { connectPeer, waitFor, type CollabPeer } from "../helpers/collab-client";
+import { waitFor, type CollabPeer } from "../helpers/collab-client";
 import { startTestServer, type TestServer } from "../helpers/server";
-import { SseClient } from "../helpers/sse-client";
 import {
   BULK_TIMEOUT_MS,
   createDocument,
+  joinDocument,
   listNotifications,
   mentionIdsIn,
   mentionNode,
   notifications,
   openRawSocket,
+  openStream,
   pollUntil,
   signUpAll,
   userOf,
   waitForMention,
-  waitForSnapshot,
   type RawSocket,
 } from "../events/support";
 
@@ -60,20 +60,9 @@ function mentionParagraphUpdate(user: { id: string; name: string }, prefix: stri
   return update;
 }
 
-async function open(client: TestClient): Promise<SseClient> {
-  const stream = await SseClient.open(client);
-  cleanups.push(() => stream.close());
-  expect(stream.status).toBe(200);
-  await waitForSnapshot(stream);
-  return stream;
-}
+const open = (client: TestClient) => openStream(client, cleanups);
 
-async function join(client: TestClient, documentId: string): Promise<CollabPeer> {
-  const peer = connectPeer(client, documentId);
-  cleanups.push(() => peer.destroy());
-  await waitFor(() => peer.provider.synced, `${userOf(client).name} synced`);
-  return peer;
-}
+const join = (client: TestClient, documentId: string) => joinDocument(client, documentId, cleanups);
 
 /** A bare y-websocket client (one update message per `sendUpdate`), as any script could be. */
 async function rawSocket(client: TestClient, documentId: string): Promise<RawSocket> {

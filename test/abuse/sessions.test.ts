@@ -108,8 +108,7 @@ describe("[SE2] on every instance", () => {
     const client = await TestClient.signUp(withRedis.url);
     const id = await documentOf(client);
     // The same session (same cookie), connected to the other instance.
-    const there = new TestClient(other.url);
-    Object.defineProperty(there, "cookieHeader", { get: () => client.cookieHeader });
+    const there = client.at(other.url);
     const remote = watchedPeer(there, id);
     await waitFor(() => remote.peer.provider.synced, "the client on the other instance to sync");
     const stream = await openStream(there);

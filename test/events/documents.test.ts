@@ -5,10 +5,21 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import type { TestClient } from "../helpers/client";
-import { connectPeer, textOf, waitFor, type CollabPeer } from "../helpers/collab-client";
-import { SseClient } from "../helpers/sse-client";
+import { textOf, waitFor, type CollabPeer } from "../helpers/collab-client";
 import { startTestServer, type TestServer } from "../helpers/server";
-import { closeCodeOf, createDocument, documentEvents, eventsAbout, openRawSocket, share, signUpAll, userOf, waitForDocumentEvent, waitForSnapshot } from "./support";
+import {
+  closeCodeOf,
+  createDocument,
+  documentEvents,
+  eventsAbout,
+  joinDocument,
+  openRawSocket,
+  openStream,
+  share,
+  signUpAll,
+  userOf,
+  waitForDocumentEvent,
+} from "./support";
 
 let server: TestServer;
 let alice: TestClient;
@@ -26,20 +37,9 @@ afterEach(async () => {
 });
 afterAll(() => server?.close());
 
-async function open(client: TestClient): Promise<SseClient> {
-  const stream = await SseClient.open(client);
-  cleanups.push(() => stream.close());
-  expect(stream.status).toBe(200);
-  await waitForSnapshot(stream);
-  return stream;
-}
+const open = (client: TestClient) => openStream(client, cleanups);
 
-async function join(client: TestClient, documentId: string): Promise<CollabPeer> {
-  const peer = connectPeer(client, documentId);
-  cleanups.push(() => peer.destroy());
-  await waitFor(() => peer.provider.synced, `${userOf(client).name} synced`);
-  return peer;
-}
+const join = (client: TestClient, documentId: string) => joinDocument(client, documentId, cleanups);
 
 async function rawSocket(client: TestClient, documentId: string) {
   const socket = await openRawSocket(client, documentId);

@@ -6,24 +6,25 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import type { NotificationView } from "../../server/events/types";
 import { TestClient } from "../helpers/client";
-import { connectPeer, waitFor, type CollabPeer } from "../helpers/collab-client";
+import { waitFor } from "../helpers/collab-client";
 import { SseClient } from "../helpers/sse-client";
 import { startTestServer, type TestServer } from "../helpers/server";
 import {
   appendMention,
   BULK_TIMEOUT_MS,
   createDocument,
+  joinDocument,
   listNotifications,
   mentionIdsIn,
   mentionNode,
   mentionParagraph,
   notifications,
   openRawSocket,
+  openStream,
   pollUntil,
   signUpAll,
   userOf,
   waitForMention,
-  waitForSnapshot,
   type ReadData,
 } from "./support";
 
@@ -50,20 +51,9 @@ function newMentionId(label: string): string {
   return `${label}-${sequence}-${Date.now().toString(36)}`;
 }
 
-async function open(client: TestClient): Promise<SseClient> {
-  const stream = await SseClient.open(client);
-  cleanups.push(() => stream.close());
-  expect(stream.status).toBe(200);
-  await waitForSnapshot(stream);
-  return stream;
-}
+const open = (client: TestClient) => openStream(client, cleanups);
 
-async function join(client: TestClient, documentId: string, options: { doc?: Y.Doc; connect?: boolean } = {}): Promise<CollabPeer> {
-  const peer = connectPeer(client, documentId, options);
-  cleanups.push(() => peer.destroy());
-  if (options.connect !== false) await waitFor(() => peer.provider.synced, `${userOf(client).name} synced`);
-  return peer;
-}
+const join = (client: TestClient, documentId: string, options: { doc?: Y.Doc; connect?: boolean } = {}) => joinDocument(client, documentId, cleanups, options);
 
 const mentionsOf = (stream: SseClient, mentionId: string) => notifications(stream).filter((n) => n.mentionId === mentionId);
 

@@ -4,10 +4,22 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { TestClient } from "../helpers/client";
-import { connectPeer, waitFor, type CollabPeer } from "../helpers/collab-client";
-import { SseClient } from "../helpers/sse-client";
+import { connectPeer, waitFor } from "../helpers/collab-client";
 import { startTestServer, type TestServer } from "../helpers/server";
-import { closeCodeOf, createDocument, eventsAbout, openRawSocket, presenceOf, share, signUpAll, userOf, waitForPresence, waitForSnapshot } from "./support";
+import {
+  closeCodeOf,
+  createDocument,
+  eventsAbout,
+  joinDocument,
+  openRawSocket,
+  openStream,
+  presenceOf,
+  share,
+  signUpAll,
+  userOf,
+  waitForPresence,
+  waitForSnapshot,
+} from "./support";
 
 let server: TestServer;
 let alice: TestClient;
@@ -25,19 +37,9 @@ afterEach(async () => {
 });
 afterAll(() => server?.close());
 
-async function open(client: TestClient): Promise<SseClient> {
-  const stream = await SseClient.open(client);
-  cleanups.push(() => stream.close());
-  expect(stream.status).toBe(200);
-  return stream;
-}
+const open = (client: TestClient) => openStream(client, cleanups, { snapshot: false });
 
-async function join(client: TestClient, documentId: string): Promise<CollabPeer> {
-  const peer = connectPeer(client, documentId);
-  cleanups.push(() => peer.destroy());
-  await waitFor(() => peer.provider.synced, `${userOf(client).name} synced to ${documentId}`);
-  return peer;
-}
+const join = (client: TestClient, documentId: string) => joinDocument(client, documentId, cleanups);
 
 describe("presence", () => {
   it("[PR1] the snapshot lists only the user's documents that have someone in them, with who is there", async () => {

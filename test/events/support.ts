@@ -8,8 +8,8 @@ import * as syncProtocol from "y-protocols/sync";
 import * as Y from "yjs";
 import type { NotificationView, PresenceUser } from "../../server/events/types";
 import { TestClient } from "../helpers/client";
-import { waitFor } from "../helpers/collab-client";
-import type { SseClient, SseEvent } from "../helpers/sse-client";
+import { connectPeer, waitFor, type CollabPeer } from "../helpers/collab-client";
+import { SseClient, type SseEvent } from "../helpers/sse-client";
 
 export type User = NonNullable<TestClient["user"]>;
 
@@ -203,4 +203,24 @@ export async function closeCodeOf(socket: RawSocket, timeoutMs = 5_000): Promise
   void socket.closed.then((r) => (result = r));
   await waitFor(() => result !== undefined, "the collaboration socket to close", timeoutMs);
   return (result as { code: number }).code;
+}
+
+/**
+ * An event stream of `client`, answered 200 (and past its presence snapshot unless
+ * `snapshot: false`); `cleanups` gets its close.
+ */
+export async function openStream(client: TestClient, cleanups: Array<() => unknown>, options: { snapshot?: boolean } = {}): Promise<SseClient> {
+  const stream = await SseClient.open(client);
+  cleanups.push(() => stream.close());
+  if (stream.status !== 200) throw new Error(`the event stream answered ${stream.status}`);
+  if (options.snapshot !== false) await waitForSnapshot(stream);
+  return stream;
+}
+
+/** A y-websocket client of `client` on the document, synced unless `connect: false`; `cleanups` gets its destroy. */
+export async function joinDocument(client: TestClient, documentId: string, cleanups: Array<() => unknown>, options: { doc?: Y.Doc; connect?: boolean } = {}): Promise<CollabPeer> {
+  const peer = connectPeer(client, documentId, options);
+  cleanups.push(() => peer.destroy());
+  if (options.connect !== false) await waitFor(() => peer.provider.synced, `${userOf(client).name} synced to ${documentId}`);
+  return peer;
 }

@@ -46,6 +46,14 @@ export class TestClient {
     return client;
   }
 
+  /** The same browser (same cookies, so the same session) talking to another instance at `baseUrl`. */
+  at(baseUrl: string): TestClient {
+    const other = new TestClient(baseUrl);
+    for (const [name, value] of this.cookies) other.cookies.set(name, value);
+    other.user = this.user;
+    return other;
+  }
+
   get cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
   }
