@@ -16,6 +16,12 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+/** The catalogue's code for an HTTP status; one it lacks is "internal" (5xx) or "bad_request". */
+export function errorCodeFor(status: number): ErrorCode {
+  const code = (Object.keys(ERRORS) as ErrorCode[]).find((key) => ERRORS[key] === status);
+  return code ?? (status >= 500 ? "internal" : "bad_request");
+}
+
 export class AppError extends Error {
   override name = "AppError";
   readonly status: (typeof ERRORS)[ErrorCode];

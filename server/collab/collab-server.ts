@@ -87,10 +87,11 @@ export class CollabServer {
     if (socket.destroyed) return;
 
     const address = requestAddress(req, this.options.trustProxy);
-    const slot = this.options.connections.acquire(user.id, address);
-    if (!slot.ok) return rejectUpgrade(socket, 429, slot.message);
+    const acquired = this.options.connections.acquire(user.id, address);
+    if (!acquired.ok) return rejectUpgrade(socket, 429, acquired.message);
     // The TCP socket outlives the upgrade and the WebSocket on it: its end frees the slot either way.
-    socket.once("close", slot.release);
+    const { slot } = acquired;
+    socket.once("close", () => slot.release());
 
     // Every cursor this connection sends carries the name: one from before names were limited
     // would multiply every awareness message by its length for every receiver.

@@ -41,9 +41,10 @@ const AWARENESS_BURST_SECONDS = 2;
  * Nothing a client sends is reordered or dropped, except superseded awareness.
  */
 export class InboundGate {
-  private readonly queue: Uint8Array[] = [];
+  /** Made on first use, like the awareness bucket: most connections never need either. */
+  private queue: Uint8Array[] | undefined;
   private queuedBytes = 0;
-  private readonly awareness: TokenBucket;
+  private awareness: TokenBucket | undefined;
   private heldAwareness: Uint8Array | undefined;
   private awarenessTimer: NodeJS.Timeout | undefined;
   private drainTimer: NodeJS.Timeout | undefined;
@@ -58,13 +59,11 @@ export class InboundGate {
     private readonly limits: InboundGateLimits,
     private readonly checkSuperseded: AwarenessCheck,
     private readonly now: () => number = () => performance.now(),
-  ) {
-    this.awareness = new TokenBucket(limits.awarenessPerSecond, limits.awarenessPerSecond * AWARENESS_BURST_SECONDS, now());
-  }
+  ) {}
 
   /** Messages waiting (throttled), the held awareness not counted. */
   get queued(): number {
-    return this.queue.length;
+    return this.queue?.length ?? 0;
   }
 
   receive(data: Uint8Array): void {
@@ -80,7 +79,7 @@ export class InboundGate {
     clearTimeout(this.drainTimer);
     clearTimeout(this.awarenessTimer);
     clearTimeout(this.throttleTimer);
-    this.queue.length = 0;
+    this.queue = undefined;
     this.heldAwareness = undefined;
     this.traffic.release();
   }
@@ -88,15 +87,17 @@ export class InboundGate {
   /** Whether an awareness message goes on now; otherwise it is held, replacing any held before it. */
   private admitAwareness(data: Uint8Array): boolean {
     const now = this.now();
-    if (!this.heldAwareness && this.awareness.waitFor(1, now) === 0) {
-      this.awareness.take(1, now);
+    const rate = this.limits.awarenessPerSecond;
+    const awareness = (this.awareness ??= new TokenBucket(rate, rate * AWARENESS_BURST_SECONDS, now));
+    if (!this.heldAwareness && awareness.waitFor(1, now) === 0) {
+      awareness.take(1, now);
       return true;
     }
     // Checked now, not when released: a malformed message closes its connection at once, in
     // order with what follows it, even if a newer one supersedes it before the room sees it.
     if (!this.isValid(data)) return false;
     this.heldAwareness = data;
-    this.awarenessTimer ??= setTimeout(() => this.releaseAwareness(), Math.ceil(this.awareness.waitFor(1, now)));
+    this.awarenessTimer ??= setTimeout(() => this.releaseAwareness(), Math.ceil(awareness.waitFor(1, now)));
     return false;
   }
 
@@ -116,21 +117,22 @@ export class InboundGate {
     const held = this.heldAwareness;
     this.heldAwareness = undefined;
     if (!held || this.closed) return;
-    this.awareness.take(1, this.now());
+    this.awareness?.take(1, this.now());
     this.enqueueOrDeliver(held);
   }
 
   private enqueueOrDeliver(data: Uint8Array): void {
-    if (this.queue.length === 0 && this.traffic.waitFor(data.byteLength) === 0) {
+    if (!this.queue?.length && this.traffic.waitFor(data.byteLength) === 0) {
       this.traffic.take(data.byteLength);
       this.deliver(data);
       return;
     }
-    if (this.queue.length + 1 > this.limits.queueMessages || this.queuedBytes + data.byteLength > this.limits.queueBytes) {
+    const queue = (this.queue ??= []);
+    if (queue.length + 1 > this.limits.queueMessages || this.queuedBytes + data.byteLength > this.limits.queueBytes) {
       this.refuse();
       return;
     }
-    this.queue.push(data);
+    queue.push(data);
     this.queuedBytes += data.byteLength;
     if (!this.throttleTimer) {
       this.throttleTimer = setTimeout(() => this.refuse(), this.limits.throttleCloseMs);
@@ -146,19 +148,20 @@ export class InboundGate {
 
   private scheduleDrain(): void {
     if (this.drainTimer || this.closed) return;
-    const head = this.queue[0];
+    const head = this.queue?.[0];
     if (!head) return;
     this.drainTimer = setTimeout(() => this.drain(), Math.max(1, Math.ceil(this.traffic.waitFor(head.byteLength))));
   }
 
   private drain(): void {
     this.drainTimer = undefined;
-    for (let head = this.queue[0]; head && !this.closed; head = this.queue[0]) {
+    const queue = this.queue ?? [];
+    for (let head = queue[0]; head && !this.closed; head = queue[0]) {
       if (this.traffic.waitFor(head.byteLength) > 0) {
         this.scheduleDrain();
         return;
       }
-      this.queue.shift();
+      queue.shift();
       this.queuedBytes -= head.byteLength;
       this.traffic.take(head.byteLength);
       this.deliver(head);

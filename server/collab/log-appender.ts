@@ -8,7 +8,8 @@ const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 interface PendingRow {
   documentId: string;
   update: Uint8Array;
-  resolve: () => void;
+  /** With the row's id (bigint, as node-postgres returns it: a string). */
+  resolve: (id: string) => void;
   reject: (error: unknown) => void;
 }
 
@@ -28,7 +29,8 @@ export class LogAppender {
 
   constructor(private readonly sql: Sql) {}
 
-  append(documentId: string, update: Uint8Array): Promise<void> {
+  /** Resolves with the new row's id once it is committed. */
+  append(documentId: string, update: Uint8Array): Promise<string> {
     return new Promise((resolve, reject) => {
       this.queue.push({ documentId, update, resolve, reject });
       this.schedule();
@@ -50,8 +52,8 @@ export class LogAppender {
     if (batch.length === 0) return;
     this.inFlight = true;
     try {
-      await this.insert(batch);
-      for (const row of batch) row.resolve();
+      const ids = await this.insert(batch);
+      batch.forEach((row, i) => row.resolve(ids[i] as string));
     } catch {
       await this.insertOneByOne(batch);
     } finally {
@@ -74,8 +76,8 @@ export class LogAppender {
   private async insertOneByOne(batch: PendingRow[]): Promise<void> {
     for (const row of batch) {
       try {
-        await this.insert([row]);
-        row.resolve();
+        const [id] = await this.insert([row]);
+        row.resolve(id as string);
       } catch (error) {
         row.reject(error);
       }
@@ -85,8 +87,10 @@ export class LogAppender {
   /**
    * One statement: the rows in order (ids ascend with it), and each document's updatedAt. Plain
    * SQL: it runs for every batch of edits (see Sql).
+   * @returns the rows' ids, in the rows' order: one statement takes its ids from the sequence in
+   * the order of its VALUES, so sorted they match (RETURNING promises no order of its own).
    */
-  private async insert(rows: PendingRow[]): Promise<void> {
+  private async insert(rows: PendingRow[]): Promise<string[]> {
     const values: unknown[] = [];
     const tuples = rows.map((row) => {
       values.push(row.documentId, row.update);
@@ -94,13 +98,17 @@ export class LogAppender {
     });
     const documentIds = [...new Set(rows.map((row) => row.documentId))];
     values.push(documentIds);
-    await this.sql.query(
+    const { rows: inserted } = await this.sql.query<{ id: string }>(
       `WITH inserted AS (
-         INSERT INTO document_update ("documentId", data) VALUES ${tuples.join(", ")} RETURNING 1
+         INSERT INTO document_update ("documentId", data) VALUES ${tuples.join(", ")} RETURNING id
+       ), touched AS (
+         -- updatedAt follows edits, at most every 10 seconds.
+         UPDATE document SET "updatedAt" = now() WHERE id = ANY($${values.length}::uuid[]) AND "updatedAt" < now() - interval '10 seconds'
        )
-       -- updatedAt follows edits, at most every 10 seconds.
-       UPDATE document SET "updatedAt" = now() WHERE id = ANY($${values.length}::uuid[]) AND "updatedAt" < now() - interval '10 seconds'`,
+       SELECT id FROM inserted ORDER BY id`,
       values,
     );
+    if (inserted.length !== rows.length) throw new Error(`inserted ${inserted.length} update rows of ${rows.length}`);
+    return inserted.map((row) => row.id);
   }
 }

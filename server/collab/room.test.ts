@@ -6,7 +6,7 @@ import { MemoryStore } from "./memory-store";
 import { decodeAwarenessUpdate, decodeMessage, encodeAwareness, encodeAwarenessUpdate, encodeQueryAwareness, encodeUpdate } from "./protocol";
 import { RoomRegistry } from "./registry";
 import { MIN_BROADCAST_INTERVAL_MS, Room, UNLIMITED, type RoomLimits } from "./room";
-import type { DocumentStore } from "./store";
+import type { DocumentStore, Merge } from "./store";
 import { buildUser, createTestLogger, deferred, FakeConnection, nextTurn, settle, TestClient, type TestClientOptions } from "./test-support";
 import { DEFAULT_WRITER_OPTIONS } from "./update-writer";
 
@@ -31,7 +31,7 @@ class HeldCompactStore extends MemoryStore {
   releaseCompact(): void {
     this.gate.resolve();
   }
-  override async compact(documentId: string, merge: (updates: Uint8Array[]) => Uint8Array): Promise<boolean> {
+  override async compact(documentId: string, merge: Merge): Promise<boolean> {
     this.compactStarted.resolve();
     await this.gate.promise;
     return super.compact(documentId, merge);
@@ -729,8 +729,8 @@ describe("unloading", () => {
     a.text.insert(0, "mine ");
     await settle([a]);
     await room.flush();
-    // Another writer stored this; this room never received it.
-    await store.append(DOC, textUpdate("theirs "));
+    // Another process stored this; this room never received it.
+    await store.handle().append(DOC, textUpdate("theirs "));
 
     // The next row brings the log to the threshold: the room compacts while a is connected.
     a.text.insert(a.text.length, "again");

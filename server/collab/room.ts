@@ -446,6 +446,7 @@ export class Room {
   private destroy(): void {
     if (this.state.kind !== "failed") this.state = { kind: "closed" };
     this.writer.close();
+    this.options.store.forget(this.documentId);
     this.unsubscribeBus?.();
     this.doc.off("update", this.onDocUpdate);
     if (this.contentObserver) this.doc.getXmlFragment("default").unobserveDeep(this.contentObserver);
@@ -539,19 +540,21 @@ export class Room {
   /**
    * The compaction's merge, from the loaded document instead of a new one built from every row
    * (which blocks for long on a big log). The compaction deletes every row it read, so the
-   * snapshot must contain them all: the rows are applied to the document first. Usually they
-   * are no-ops (the document holds everything stored before it loaded and all this room stored
-   * since), but a row another writer stored (another instance whose bus message was lost, or
-   * any other room of this document) would otherwise be deleted without being in the snapshot;
-   * applied, it also reaches this room's clients. The document may hold more than the rows
-   * (accepted, not yet stored): those rows come later and apply as no-ops. Pending structs
-   * (missing a dependency) are encoded too.
+   * snapshot must contain them all. The document holds everything the store loaded and all this
+   * process stored since; what it may lack is what the store reports `unknown` — rows or a
+   * snapshot another process wrote (another instance whose bus message was lost) — and those are
+   * applied first: what they add reaches this room's clients and is not stored again. So a
+   * compaction never deletes a row its snapshot does not contain, and costs no re-decoding of
+   * rows the room has. The document may hold more than the rows (accepted, not yet stored):
+   * those rows come later and apply as no-ops. Pending structs (missing a dependency) are encoded too.
    */
-  private snapshotWith(stored: Uint8Array[]): Uint8Array {
+  private snapshotWith(stored: Uint8Array[], unknown: Uint8Array[]): Uint8Array {
     if (this.state.kind !== "ready") return mergeToSnapshot(stored);
-    Y.transact(this.doc, () => {
-      for (const update of stored) Y.applyUpdate(this.doc, update);
-    }, STORED_ORIGIN);
+    if (unknown.length > 0) {
+      Y.transact(this.doc, () => {
+        for (const update of unknown) Y.applyUpdate(this.doc, update);
+      }, STORED_ORIGIN);
+    }
     const snapshot = Y.encodeStateAsUpdate(this.doc);
     this.documentBytes = snapshot.byteLength;
     return snapshot;

@@ -10,6 +10,8 @@ import { mergeToSnapshot } from "./update-writer";
 
 export interface StoreFixture {
   store: DocumentStore;
+  /** Another store on the same data: what another process (instance) would write through. */
+  otherProcess(): DocumentStore;
   /** A new document the store may hold state for (PostgreSQL's foreign keys need its row). */
   createDocument(): Promise<string>;
   /**
@@ -94,6 +96,35 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
       const next = insertion("more");
       expect(await store.append(documentId, next)).toEqual({ rows: 1, bytes: next.byteLength, snapshotBytes: snapshot?.byteLength });
       expect(snapshot?.byteLength).toBeGreaterThan(0);
+    });
+
+    it("[PS3] a compaction tells apart what another process wrote since this one loaded the document", async () => {
+      const documentId = await fixture.createDocument();
+      const other = fixture.otherProcess();
+      const [loaded, mine, theirs, mineAgain, theirsAgain] = ["loaded", "mine", "theirs", "mine again", "theirs again"].map(insertion);
+      await store.append(documentId, loaded as Uint8Array);
+      await store.load(documentId);
+      await store.append(documentId, mine as Uint8Array);
+      await other.append(documentId, theirs as Uint8Array);
+      const seen: Array<{ all: number; unknown: number[][] }> = [];
+      const record = (all: Uint8Array[], unknown: Uint8Array[]) => (seen.push({ all: all.length, unknown: bytes(unknown) }), mergeToSnapshot(all));
+      expect(await store.compact(documentId, record)).toBe(true);
+      expect(seen[0]).toEqual({ all: 3, unknown: bytes([theirs as Uint8Array]) });
+
+      // Its own snapshot is known to it; another process's rows are not.
+      await store.append(documentId, mineAgain as Uint8Array);
+      await other.append(documentId, theirsAgain as Uint8Array);
+      expect(await store.compact(documentId, record)).toBe(true);
+      expect(seen[1]).toEqual({ all: 3, unknown: bytes([theirsAgain as Uint8Array]) });
+
+      // A snapshot another process wrote is unknown, and so is all of a document never loaded.
+      await other.append(documentId, insertion("x"));
+      expect(await other.compact(documentId, mergeToSnapshot)).toBe(true);
+      await store.append(documentId, insertion("y"));
+      expect(await store.compact(documentId, record)).toBe(true);
+      expect(seen[2]?.unknown).toHaveLength(1);
+      expect(stateOf(seen[2]?.unknown.map((u) => Uint8Array.from(u)) ?? []).text).toContain("x");
+      expect(stateOf(await store.load(documentId)).text).toContain("theirs again");
     });
 
     it("documents are separate", async () => {

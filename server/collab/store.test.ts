@@ -6,17 +6,17 @@ import { PostgresStore } from "./postgres-store";
 import { describeStoreContract } from "./store-contract";
 import { deferred } from "./test-support";
 
-describeStoreContract("MemoryStore", async () => ({
-  store: new MemoryStore(),
-  createDocument: async () => crypto.randomUUID(),
-  close: async () => {},
-}));
+describeStoreContract("MemoryStore", async () => {
+  const store = new MemoryStore();
+  return { store, otherProcess: () => store.handle(), createDocument: async () => crypto.randomUUID(), close: async () => {} };
+});
 
 const database = testDatabaseWithPrisma();
 const { createDocument } = database;
 
 describeStoreContract("PostgresStore", async () => ({
   store: new PostgresStore(database),
+  otherProcess: () => new PostgresStore(database),
   createDocument,
   // A compaction writes the snapshot row first: a transaction holding that row's lock stops it there.
   holdCompaction: async (documentId) => {

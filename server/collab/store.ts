@@ -10,10 +10,17 @@ export interface DocumentStore {
   /**
    * Merges the snapshot and the log rows into a new snapshot and deletes exactly the merged rows,
    * atomically. Returns false without doing anything when another process is compacting the
-   * same document.
+   * same document. `merge` gets every stored update in order, and apart those of them this store
+   * neither read in its last `load` of the document nor wrote itself since (rows and snapshots
+   * another process wrote): a loaded room holds all the others already.
    */
-  compact(documentId: string, merge: (updates: Uint8Array[]) => Uint8Array): Promise<boolean>;
+  compact(documentId: string, merge: Merge): Promise<boolean>;
+  /** The document is no longer loaded here: what the store remembers of it can go. */
+  forget(documentId: string): void;
 }
+
+/** Turns the stored updates into the new snapshot; `unknown` are those the caller may lack. */
+export type Merge = (updates: Uint8Array[], unknown: Uint8Array[]) => Uint8Array;
 
 export interface LogSize {
   rows: number;

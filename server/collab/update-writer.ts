@@ -1,7 +1,7 @@
 import * as Y from "yjs";
 import type { Logger } from "../logger";
 import { FlushTick } from "./flush-tick";
-import type { DocumentStore, LogSize } from "./store";
+import type { DocumentStore, LogSize, Merge } from "./store";
 
 export interface WriterOptions {
   /** How long the first update of a batch waits for others before the batch is written. */
@@ -61,7 +61,7 @@ export class UpdateWriter {
     /** Shared with the other rooms' writers, so that their batches are written together. */
     private readonly tick: FlushTick = new FlushTick(options.flushDelayMs),
     /** Turns the stored snapshot and rows into the new snapshot (the room has a cheaper way than a fresh document). */
-    private readonly merge: (updates: Uint8Array[]) => Uint8Array = mergeToSnapshot,
+    private readonly merge: Merge = mergeToSnapshot,
   ) {}
 
   /** Updates accepted but not yet stored. */

@@ -72,8 +72,9 @@ export class EventStreams {
     const session = await this.options.sessions.sessionOf(req.headers.cookie);
     if (!session) return sendError(res, 401, "unauthorized", "Sign in to continue.");
     const { user } = session;
-    const slot = this.options.connections.acquire(user.id, requestAddress(req, this.options.trustProxy));
-    if (!slot.ok) return sendError(res, 429, "rate_limited", slot.message);
+    const acquired = this.options.connections.acquire(user.id, requestAddress(req, this.options.trustProxy));
+    if (!acquired.ok) return sendError(res, 429, "rate_limited", acquired.message);
+    const { slot } = acquired;
 
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import { errorCodeFor } from "../errors";
 import type { Logger } from "../logger";
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => void | Promise<void>;
@@ -43,10 +44,13 @@ const REASONS: Record<number, string> = {
   503: "Service Unavailable",
 };
 
-/** Answers an upgrade request with a plain HTTP error and closes the socket. */
+/**
+ * Answers an upgrade request with a plain HTTP error and closes the socket. The body is the
+ * API's error shape, with the catalogue's code for the status (server/errors.ts).
+ */
 export function rejectUpgrade(socket: Duplex, status: number, message: string): void {
   if (socket.destroyed) return;
-  const body = JSON.stringify({ error: { code: REASONS[status]?.toLowerCase().replace(/ /g, "_") ?? "error", message } });
+  const body = JSON.stringify({ error: { code: errorCodeFor(status), message } });
   socket.end(
     `HTTP/1.1 ${status} ${REASONS[status] ?? "Error"}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     () => socket.destroy(),

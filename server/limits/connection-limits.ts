@@ -3,7 +3,25 @@
  * instance. One account cannot exhaust the server's sockets and memory (8,000 sockets were held
  * by one account before this limit), and neither can one address with many accounts.
  */
-export type ConnectionSlot = { ok: true; release: () => void } | { ok: false; message: string };
+export type Acquired = { ok: true; slot: ConnectionSlot } | { ok: false; message: string };
+
+/** One connection's place in the counts; released once, when it closes. */
+export class ConnectionSlot {
+  private released = false;
+
+  constructor(
+    private readonly limits: ConnectionLimits,
+    readonly userId: string,
+    readonly address: string,
+  ) {}
+
+  /** Safe to call twice. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.limits.free(this);
+  }
+}
 
 export class ConnectionLimits {
   private readonly byUser = new Map<string, number>();
@@ -12,7 +30,7 @@ export class ConnectionLimits {
   constructor(private readonly limits: { connectionsPerUser: number; connectionsPerAddress: number }) {}
 
   /** Takes a slot for one connection, or says which limit refuses it. */
-  acquire(userId: string, address: string): ConnectionSlot {
+  acquire(userId: string, address: string): Acquired {
     if ((this.byUser.get(userId) ?? 0) >= this.limits.connectionsPerUser) {
       return { ok: false, message: `Too many open connections for this account (at most ${this.limits.connectionsPerUser}). Close some tabs and try again.` };
     }
@@ -21,16 +39,13 @@ export class ConnectionLimits {
     }
     increment(this.byUser, userId);
     increment(this.byAddress, address);
-    let released = false;
-    return {
-      ok: true,
-      release: () => {
-        if (released) return;
-        released = true;
-        decrement(this.byUser, userId);
-        decrement(this.byAddress, address);
-      },
-    };
+    return { ok: true, slot: new ConnectionSlot(this, userId, address) };
+  }
+
+  /** A slot was released (ConnectionSlot.release). */
+  free(slot: ConnectionSlot): void {
+    decrement(this.byUser, slot.userId);
+    decrement(this.byAddress, slot.address);
   }
 
   /** Open connections counted for `userId` (for tests). */

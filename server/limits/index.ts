@@ -1,3 +1,3 @@
-export { ConnectionLimits, type ConnectionSlot } from "./connection-limits";
+export { ConnectionLimits, ConnectionSlot, type Acquired } from "./connection-limits";
 export { TokenBucket } from "./token-bucket";
-export { TrafficLimits, type ConnectionTraffic } from "./traffic";
+export { ConnectionTraffic, TrafficLimits } from "./traffic";

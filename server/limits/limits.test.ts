@@ -78,8 +78,8 @@ describe("ConnectionLimits", () => {
     expect(d.ok).toBe(true);
     expect(limits.acquire("u3", "x")).toMatchObject({ ok: false, message: expect.stringMatching(/address/) });
     if (a.ok) {
-      a.release();
-      a.release();
+      a.slot.release();
+      a.slot.release();
     }
     expect(limits.countOf("u1")).toBe(1);
     expect(limits.acquire("u1", "x").ok).toBe(true);

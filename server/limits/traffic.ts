@@ -1,43 +1,101 @@
 import type { RateLimit } from "../config";
-import { TokenBucket } from "./token-bucket";
 
-/** A message rate and a byte rate, drawn from together. */
+/**
+ * A message rate and a byte rate, drawn from together: two token buckets in one object (one
+ * exists per connection; see TokenBucket for the arithmetic).
+ */
 class RateBuckets {
-  private readonly messages: TokenBucket;
-  private readonly bytes: TokenBucket;
+  private messages: number;
+  private bytes: number;
+  private updatedAt: number;
 
-  constructor(limit: RateLimit, now: number) {
-    this.messages = new TokenBucket(limit.messagesPerSecond, limit.messageBurst, now);
-    this.bytes = new TokenBucket(limit.bytesPerSecond, limit.byteBurst, now);
+  constructor(
+    private readonly limit: RateLimit,
+    now: number,
+  ) {
+    this.messages = limit.messageBurst;
+    this.bytes = limit.byteBurst;
+    this.updatedAt = now;
   }
 
+  /** Milliseconds until a message of `bytes` fits (0: now); one larger than the burst waits for a full bucket. */
   waitFor(bytes: number, now: number): number {
-    return Math.max(this.messages.waitFor(1, now), this.bytes.waitFor(bytes, now));
+    this.refill(now);
+    const { limit } = this;
+    const messagesShort = 1 - this.messages;
+    const bytesShort = Math.min(bytes, limit.byteBurst) - this.bytes;
+    return Math.max(0, (messagesShort / limit.messagesPerSecond) * 1000, (bytesShort / limit.bytesPerSecond) * 1000);
   }
 
   take(bytes: number, now: number): void {
-    this.messages.take(1, now);
-    this.bytes.take(bytes, now);
+    this.refill(now);
+    this.messages -= 1;
+    this.bytes -= Math.min(bytes, this.limit.byteBurst);
   }
 
+  /** Milliseconds until both buckets are full again: they then remember nothing worth keeping. */
   msUntilFull(now: number): number {
-    return Math.max(this.messages.msUntilFull(now), this.bytes.msUntilFull(now));
+    this.refill(now);
+    const { limit } = this;
+    return Math.max(((limit.messageBurst - this.messages) / limit.messagesPerSecond) * 1000, ((limit.byteBurst - this.bytes) / limit.bytesPerSecond) * 1000);
   }
-}
 
-/** What one connection may send: its own rates, and its share of its user's and its address's. */
-export interface ConnectionTraffic {
-  /** Milliseconds until a message of `bytes` may pass every limit (0: now). */
-  waitFor(bytes: number): number;
-  /** Counts a message of `bytes` against every limit. */
-  take(bytes: number): void;
-  /** The connection closed: its user's and address's buckets are forgotten once nobody uses them. */
-  release(): void;
+  private refill(now: number): void {
+    const elapsed = now - this.updatedAt;
+    if (elapsed <= 0) return;
+    const { limit } = this;
+    this.messages = Math.min(limit.messageBurst, this.messages + (elapsed / 1000) * limit.messagesPerSecond);
+    this.bytes = Math.min(limit.byteBurst, this.bytes + (elapsed / 1000) * limit.bytesPerSecond);
+    this.updatedAt = now;
+  }
 }
 
 interface Shared {
   buckets: RateBuckets;
   users: number;
+}
+
+/**
+ * What one connection may send: its own rates, and its share of its user's and its address's.
+ * A class, not an object of arrows: one exists per connection, and esbuild's keepNames (tsx
+ * runs the server) turns each named arrow into a ~300-byte dictionary object.
+ */
+export class ConnectionTraffic {
+  private readonly own: RateBuckets;
+  private released = false;
+
+  constructor(
+    private readonly limits: TrafficLimits,
+    private readonly user: Shared,
+    private readonly address: Shared,
+    private readonly userId: string,
+    private readonly addressKey: string,
+    connection: RateLimit,
+  ) {
+    this.own = new RateBuckets(connection, limits.now());
+  }
+
+  /** Milliseconds until a message of `bytes` may pass every limit (0: now). */
+  waitFor(bytes: number): number {
+    const at = this.limits.now();
+    return Math.max(this.own.waitFor(bytes, at), this.user.buckets.waitFor(bytes, at), this.address.buckets.waitFor(bytes, at));
+  }
+
+  /** Counts a message of `bytes` against every limit. */
+  take(bytes: number): void {
+    const at = this.limits.now();
+    this.own.take(bytes, at);
+    this.user.buckets.take(bytes, at);
+    this.address.buckets.take(bytes, at);
+  }
+
+  /** The connection closed: its user's and address's buckets are forgotten once nobody uses them. Safe to call twice. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.limits.unshare("user", this.userId, this.user);
+    this.limits.unshare("address", this.addressKey, this.address);
+  }
 }
 
 /**
@@ -52,46 +110,21 @@ export class TrafficLimits {
 
   constructor(
     private readonly limits: { connection: RateLimit; user: RateLimit; address: RateLimit },
-    private readonly now: () => number = () => performance.now(),
+    readonly now: () => number = () => performance.now(),
   ) {}
 
   forConnection(userId: string, address: string): ConnectionTraffic {
-    const now = this.now;
-    const own = new RateBuckets(this.limits.connection, now());
-    const user = this.share(this.byUser, userId, this.limits.user);
-    const site = this.share(this.byAddress, address, this.limits.address);
-    let released = false;
-    return {
-      waitFor: (bytes) => {
-        const at = now();
-        return Math.max(own.waitFor(bytes, at), user.buckets.waitFor(bytes, at), site.buckets.waitFor(bytes, at));
-      },
-      take: (bytes) => {
-        const at = now();
-        own.take(bytes, at);
-        user.buckets.take(bytes, at);
-        site.buckets.take(bytes, at);
-      },
-      release: () => {
-        if (released) return;
-        released = true;
-        this.unshare(this.byUser, userId, user);
-        this.unshare(this.byAddress, address, site);
-      },
-    };
+    return new ConnectionTraffic(this, this.share(this.byUser, userId, this.limits.user), this.share(this.byAddress, address, this.limits.address), userId, address, this.limits.connection);
   }
 
-  private share(map: Map<string, Shared>, key: string, limit: RateLimit): Shared {
-    let shared = map.get(key);
-    if (!shared) {
-      shared = { buckets: new RateBuckets(limit, this.now()), users: 0 };
-      map.set(key, shared);
-    }
-    shared.users += 1;
-    return shared;
+  /** Users and addresses with a bucket (open connections, or traffic still remembered). */
+  get size(): { users: number; addresses: number } {
+    return { users: this.byUser.size, addresses: this.byAddress.size };
   }
 
-  private unshare(map: Map<string, Shared>, key: string, shared: Shared): void {
+  /** A connection of `key` closed (ConnectionTraffic.release). */
+  unshare(kind: "user" | "address", key: string, shared: Shared): void {
+    const map = kind === "user" ? this.byUser : this.byAddress;
     shared.users -= 1;
     if (shared.users > 0) return;
     // A bucket that is not full still remembers recent traffic: reconnecting must not reset it.
@@ -104,8 +137,13 @@ export class TrafficLimits {
     else setTimeout(forget, Math.ceil(wait)).unref();
   }
 
-  /** Users and addresses with a bucket (open connections, or traffic still remembered). */
-  get size(): { users: number; addresses: number } {
-    return { users: this.byUser.size, addresses: this.byAddress.size };
+  private share(map: Map<string, Shared>, key: string, limit: RateLimit): Shared {
+    let shared = map.get(key);
+    if (!shared) {
+      shared = { buckets: new RateBuckets(limit, this.now()), users: 0 };
+      map.set(key, shared);
+    }
+    shared.users += 1;
+    return shared;
   }
 }

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { CLIENT_IP_HEADER, type Auth } from "../../auth";
-import { AppError, ERRORS, type ErrorCode } from "../../errors";
+import { AppError, errorCodeFor } from "../../errors";
 import { clientAddress } from "../../http/client-address";
 import type { ApiEnv } from "../env";
 
@@ -33,12 +33,7 @@ const AuthFailure = z.object({ message: z.string().min(1) });
 async function asApiError(response: Response, noRoute: string): Promise<Response> {
   const failure = AuthFailure.safeParse(await response.clone().json().catch(() => null));
   const message = failure.success ? failure.data.message : response.status === 404 ? noRoute : `The request failed (HTTP ${response.status}).`;
-  return rewritten(response, new AppError(codeFor(response.status), message).toJSON());
-}
-
-function codeFor(status: number): ErrorCode {
-  const code = (Object.keys(ERRORS) as ErrorCode[]).find((key) => ERRORS[key] === status);
-  return code ?? (status >= 500 ? "internal" : "bad_request");
+  return rewritten(response, new AppError(errorCodeFor(response.status), message).toJSON());
 }
 
 /**
