@@ -126,7 +126,7 @@ describe("[LM2] connections per account", () => {
       ws.on("error", () => undefined);
     });
     expect(upgrade.status).toBe(429);
-    expect(JSON.parse(upgrade.body)).toEqual({ error: { code: "too_many_requests", message: expect.stringMatching(/Too many open connections for this account \(at most 4\)/) } });
+    expect(JSON.parse(upgrade.body)).toEqual({ error: { code: "rate_limited", message: expect.stringMatching(/Too many open connections for this account \(at most 4\)/) } });
 
     // Another person is not affected.
     const { other } = await sharedDocument(server.url);
