@@ -17,11 +17,17 @@ export interface OpenedSession {
   expiresAt: Date;
 }
 
-interface Tracked {
+/** A connection that ends when its session does (closes its socket, ends its stream). */
+export interface SessionBound {
+  sessionEnded(): void;
+}
+
+/** One session with open connections; `track` hands it out as the handle to `release` with. */
+export interface TrackedSession {
+  readonly key: string;
   token: string;
   expiresAt: Date;
-  /** What ends each connection opened with this session (close its socket, end its stream). */
-  enders: Set<() => void>;
+  readonly connections: Set<SessionBound>;
 }
 
 /**
@@ -33,7 +39,7 @@ interface Tracked {
  * process, not even over the bus.
  */
 export class LiveSessions {
-  private readonly sessions = new Map<string, Tracked>();
+  private readonly sessions = new Map<string, TrackedSession>();
   private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
   private rechecking = false;
@@ -49,27 +55,29 @@ export class LiveSessions {
   /** Open connections being watched, over all sessions (for tests and metrics). */
   get connectionCount(): number {
     let count = 0;
-    for (const tracked of this.sessions.values()) count += tracked.enders.size;
+    for (const tracked of this.sessions.values()) count += tracked.connections.size;
     return count;
   }
 
   /**
-   * Watches one connection opened with `session`; `end` closes it when the session ends.
-   * Returns the release to call when the connection closes by itself.
+   * Watches one connection opened with `session`: it is told when the session ends. Returns the
+   * session's entry (shared by its connections), for `release` once the connection closes.
    */
-  track(session: OpenedSession, end: () => void): () => void {
+  track(session: OpenedSession, connection: SessionBound): TrackedSession {
     const key = hashToken(session.token);
     let tracked = this.sessions.get(key);
     if (!tracked) {
-      tracked = { token: session.token, expiresAt: session.expiresAt, enders: new Set() };
+      tracked = { key, token: session.token, expiresAt: session.expiresAt, connections: new Set() };
       this.sessions.set(key, tracked);
     }
-    const enders = tracked.enders;
-    enders.add(end);
-    return () => {
-      enders.delete(end);
-      if (enders.size === 0 && this.sessions.get(key)?.enders === enders) this.sessions.delete(key);
-    };
+    tracked.connections.add(connection);
+    return tracked;
+  }
+
+  /** The connection closed: stop watching it. Safe to call twice, and after its session ended. */
+  release(tracked: TrackedSession, connection: SessionBound): void {
+    if (!tracked.connections.delete(connection)) return;
+    if (tracked.connections.size === 0 && this.sessions.get(tracked.key) === tracked) this.sessions.delete(tracked.key);
   }
 
   /** A session row was deleted here (sign-out, revocation): end its connections on every instance. */
@@ -133,8 +141,8 @@ export class LiveSessions {
     const tracked = this.sessions.get(key);
     if (!tracked) return;
     this.sessions.delete(key);
-    this.deps.logger.info({ connections: tracked.enders.size, why }, "session ended; closing its connections");
-    for (const end of [...tracked.enders]) end();
+    this.deps.logger.info({ connections: tracked.connections.size, why }, "session ended; closing its connections");
+    for (const connection of [...tracked.connections]) connection.sessionEnded();
   }
 }
 

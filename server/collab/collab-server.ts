@@ -89,9 +89,10 @@ export class CollabServer {
     const address = requestAddress(req, this.options.trustProxy);
     const acquired = this.options.connections.acquire(user.id, address);
     if (!acquired.ok) return rejectUpgrade(socket, 429, acquired.message);
-    // The TCP socket outlives the upgrade and the WebSocket on it: its end frees the slot either way.
-    const { slot } = acquired;
-    socket.once("close", () => slot.release());
+    // The TCP socket outlives the upgrade and the WebSocket on it: its end frees the slot either
+    // way. Bound, not an arrow: an arrow here would keep this upgrade's whole scope (request,
+    // session, URL) alive for as long as the connection lasts.
+    socket.once("close", acquired.slot.release.bind(acquired.slot));
 
     // Every cursor this connection sends carries the name: one from before names were limited
     // would multiply every awareness message by its length for every receiver.
@@ -109,8 +110,9 @@ export class CollabServer {
     const connection = new WsConnection(ws, limits.sendBufferBytes);
     const room = this.options.rooms.join(documentId, connection, user, admission);
     connection.room = room;
-    const gate = new InboundGate(this.traffic.forConnection(user.id, admission.address), connection, (data) => room.receive(connection, data), limits, checkAwareness);
-    const untrack = this.options.liveSessions.track(admission.session, () => connection.close(CloseCode.unauthorized, "Your session ended. Sign in again."));
+    const gate = new InboundGate(this.traffic.forConnection(user.id, admission.address), connection, limits, checkAwareness);
+    const liveSessions = this.options.liveSessions;
+    const session = liveSessions.track(admission.session, connection);
     this.heartbeat.add(ws);
     ws.on("message", (data, isBinary) => {
       if (!isBinary) {
@@ -122,7 +124,7 @@ export class CollabServer {
     this.options.presence?.join(documentId, user);
     ws.on("close", () => {
       gate.destroy();
-      untrack();
+      liveSessions.release(session, connection);
       room.leave(connection);
       this.options.presence?.leave(documentId, user.id);
     });

@@ -11,6 +11,10 @@ function checkAwareness(data: Uint8Array): void {
 
 class FakeSocket implements GatedSocket {
   paused = false;
+  readonly delivered: Uint8Array[] = [];
+  deliver(data: Uint8Array): void {
+    this.delivered.push(data);
+  }
   readonly closes: Array<{ code: number; reason: string }> = [];
   pause(): void {
     this.paused = true;
@@ -32,8 +36,8 @@ function gate(options: { messagesPerSecond?: number; burst?: number; awarenessPe
     address: unlimited,
   });
   const socket = new FakeSocket();
-  const delivered: Uint8Array[] = [];
-  const g = new InboundGate(traffic.forConnection("u", "a"), socket, (data) => delivered.push(data), {
+  const delivered = socket.delivered;
+  const g = new InboundGate(traffic.forConnection("u", "a"), socket, {
     awarenessPerSecond: options.awarenessPerSecond ?? 1e9,
     queueMessages: options.queueMessages ?? 1_000,
     queueBytes: options.queueBytes ?? 1e9,

@@ -3,11 +3,12 @@ import { TokenBucket } from "../limits";
 import { CloseCode } from "./close-codes";
 import { MessageType, ProtocolError } from "./protocol";
 
-/** What the gate needs of its socket: stop and restart reading it, and close it. */
+/** What the gate needs of its socket: stop and restart reading it, close it, and pass a message on. */
 export interface GatedSocket {
   pause(): void;
   resume(): void;
   close(code: number, reason: string): void;
+  deliver(data: Uint8Array): void;
 }
 
 export interface InboundGateLimits {
@@ -55,10 +56,8 @@ export class InboundGate {
   constructor(
     private readonly traffic: ConnectionTraffic,
     private readonly socket: GatedSocket,
-    private readonly deliver: (data: Uint8Array) => void,
     private readonly limits: InboundGateLimits,
     private readonly checkSuperseded: AwarenessCheck,
-    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** Messages waiting (throttled), the held awareness not counted. */
@@ -86,7 +85,7 @@ export class InboundGate {
 
   /** Whether an awareness message goes on now; otherwise it is held, replacing any held before it. */
   private admitAwareness(data: Uint8Array): boolean {
-    const now = this.now();
+    const now = performance.now();
     const rate = this.limits.awarenessPerSecond;
     const awareness = (this.awareness ??= new TokenBucket(rate, rate * AWARENESS_BURST_SECONDS, now));
     if (!this.heldAwareness && awareness.waitFor(1, now) === 0) {
@@ -117,14 +116,14 @@ export class InboundGate {
     const held = this.heldAwareness;
     this.heldAwareness = undefined;
     if (!held || this.closed) return;
-    this.awareness?.take(1, this.now());
+    this.awareness?.take(1, performance.now());
     this.enqueueOrDeliver(held);
   }
 
   private enqueueOrDeliver(data: Uint8Array): void {
-    if (!this.queue?.length && this.traffic.waitFor(data.byteLength) === 0) {
-      this.traffic.take(data.byteLength);
-      this.deliver(data);
+    if (!this.queue?.length && this.traffic.waitForAll(data.byteLength) === 0) {
+      this.traffic.takeFromAll(data.byteLength);
+      this.socket.deliver(data);
       return;
     }
     const queue = (this.queue ??= []);
@@ -150,21 +149,21 @@ export class InboundGate {
     if (this.drainTimer || this.closed) return;
     const head = this.queue?.[0];
     if (!head) return;
-    this.drainTimer = setTimeout(() => this.drain(), Math.max(1, Math.ceil(this.traffic.waitFor(head.byteLength))));
+    this.drainTimer = setTimeout(() => this.drain(), Math.max(1, Math.ceil(this.traffic.waitForAll(head.byteLength))));
   }
 
   private drain(): void {
     this.drainTimer = undefined;
     const queue = this.queue ?? [];
     for (let head = queue[0]; head && !this.closed; head = queue[0]) {
-      if (this.traffic.waitFor(head.byteLength) > 0) {
+      if (this.traffic.waitForAll(head.byteLength) > 0) {
         this.scheduleDrain();
         return;
       }
       queue.shift();
       this.queuedBytes -= head.byteLength;
-      this.traffic.take(head.byteLength);
-      this.deliver(head);
+      this.traffic.takeFromAll(head.byteLength);
+      this.socket.deliver(head);
     }
     if (this.closed || !this.throttleTimer) return;
     clearTimeout(this.throttleTimer);

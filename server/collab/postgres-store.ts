@@ -34,8 +34,8 @@ interface Known {
   /** The last log row the load read (0: none). */
   loadedUpTo: bigint;
   snapshotVersion: string | null;
-  /** Rows this process appended since (their ids), until a compaction merges them. */
-  appended: Set<string>;
+  /** Rows this process appended since (their ids), until a compaction merges them; made on the first. */
+  appended: Set<string> | undefined;
 }
 
 /**
@@ -68,14 +68,15 @@ export class PostgresStore implements DocumentStore {
     this.known.set(documentId, {
       loadedUpTo: last?.part === 1 ? BigInt(last.id) : 0n,
       snapshotVersion: rows[0]?.part === 0 ? rows[0].version : null,
-      appended: new Set(),
+      appended: undefined,
     });
     return rows.map((row) => row.data);
   }
 
   async append(documentId: string, update: Uint8Array): Promise<LogSize> {
     const id = await this.appender.append(documentId, update);
-    this.known.get(documentId)?.appended.add(id);
+    const seen = this.known.get(documentId);
+    if (seen) (seen.appended ??= new Set()).add(id);
     const known = this.sizes.get(documentId);
     if (known) {
       const size = { rows: known.rows + 1, bytes: known.bytes + update.byteLength, snapshotBytes: known.snapshotBytes };
@@ -132,7 +133,7 @@ export class PostgresStore implements DocumentStore {
     // this process's, and holds the rows it wrote.
     if (known && done.version !== undefined) {
       known.snapshotVersion = done.version;
-      for (const id of done.merged) known.appended.delete(id);
+      for (const id of done.merged) known.appended?.delete(id);
     }
     return true;
   }
@@ -142,7 +143,7 @@ export class PostgresStore implements DocumentStore {
 function isKnown(row: StoredRow, known: Known | undefined): boolean {
   if (!known) return false;
   if (row.part === 0) return row.version === known.snapshotVersion;
-  return BigInt(row.id) <= known.loadedUpTo || known.appended.has(row.id);
+  return BigInt(row.id) <= known.loadedUpTo || (known.appended?.has(row.id) ?? false);
 }
 
 function sizeOf(rows: readonly StoredRow[]): LogSize {

@@ -1,10 +1,12 @@
 import type { WebSocket } from "ws";
+import type { SessionBound } from "../auth";
 import { CloseCode } from "./close-codes";
 import type { RoomConnection } from "./connection";
 import type { GatedSocket } from "./inbound-gate";
 
-/** What the adapter tells a room when it closes the connection itself. */
+/** The room a connection is in, as the adapter sees it: it hands messages in, and leaves. */
 export interface ConnectionOwner {
+  receive(connection: RoomConnection, data: Uint8Array): void;
   leave(connection: RoomConnection): void;
 }
 
@@ -16,7 +18,7 @@ export interface ConnectionOwner {
  * ever longer queue for it. Methods, not arrow properties: esbuild's keepNames (tsx runs the
  * server) renames each named arrow, which costs ~300 bytes per connection each.
  */
-export class WsConnection implements RoomConnection, GatedSocket {
+export class WsConnection implements RoomConnection, GatedSocket, SessionBound {
   /** Set once the room is joined. */
   room: ConnectionOwner | undefined;
 
@@ -43,6 +45,15 @@ export class WsConnection implements RoomConnection, GatedSocket {
     // A throttled socket is paused: it must read again to see the client's closing frame, or the
     // handshake would wait for ws's 30 s timeout. What it reads now goes nowhere.
     if (ws.isPaused) ws.resume();
+  }
+
+  /** A message that passed the inbound gate: to the room. */
+  deliver(data: Uint8Array): void {
+    this.room?.receive(this, data);
+  }
+
+  sessionEnded(): void {
+    this.close(CloseCode.unauthorized, "Your session ended. Sign in again.");
   }
 
   pause(): void {

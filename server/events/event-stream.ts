@@ -129,11 +129,12 @@ export class EventStreams {
     const heartbeat = setInterval(() => res.write(": ping\n\n"), this.options.heartbeatMs);
     heartbeat.unref();
     // A session that ends ends the stream; the browser's reconnect then gets 401.
-    const untrack = this.options.liveSessions.track(session, () => res.end());
+    const ending = { sessionEnded: () => res.end() };
+    const tracked = this.options.liveSessions.track(session, ending);
     const cleanup = () => {
       clearInterval(heartbeat);
       unsubscribe();
-      untrack();
+      this.options.liveSessions.release(tracked, ending);
       slot.release();
       this.open.delete(res);
     };

@@ -32,33 +32,33 @@ describe("TrafficLimits", () => {
     const limits = new TrafficLimits({ connection: rate(100, 3), user: rate(100, 4), address: rate(100, 100) }, () => now);
     const a = limits.forConnection("u1", "10.0.0.1");
     const b = limits.forConnection("u1", "10.0.0.1");
-    for (let i = 0; i < 3; i++) a.take(1);
-    expect(a.waitFor(1)).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) a.takeFromAll(1);
+    expect(a.waitForAll(1)).toBeGreaterThan(0);
     // b has its own bucket, but the user's has one message left.
-    expect(b.waitFor(1)).toBe(0);
-    b.take(1);
-    expect(b.waitFor(1)).toBeGreaterThan(0);
+    expect(b.waitForAll(1)).toBe(0);
+    b.takeFromAll(1);
+    expect(b.waitForAll(1)).toBeGreaterThan(0);
     now += 1_000;
-    expect(a.waitFor(1)).toBe(0);
+    expect(a.waitForAll(1)).toBe(0);
   });
 
   it("[LM1] bytes are limited like messages", () => {
     const limits = new TrafficLimits({ connection: rate(1_000, 1_000, 100, 200), user: rate(1e6, 1e6), address: rate(1e6, 1e6) }, () => 0);
     const a = limits.forConnection("u", "a");
-    expect(a.waitFor(150)).toBe(0);
-    a.take(150);
-    expect(a.waitFor(100)).toBeCloseTo(500);
+    expect(a.waitForAll(150)).toBe(0);
+    a.takeFromAll(150);
+    expect(a.waitForAll(100)).toBeCloseTo(500);
   });
 
   it("[LM1] reconnecting does not reset a user's bucket; it is forgotten once full again", async () => {
     let now = 0;
     const limits = new TrafficLimits({ connection: rate(1_000, 1_000), user: rate(1_000, 2), address: rate(1e6, 1e6) }, () => now);
     const first = limits.forConnection("u", "a");
-    first.take(1);
-    first.take(1);
+    first.takeFromAll(1);
+    first.takeFromAll(1);
     first.release();
     const second = limits.forConnection("u", "a");
-    expect(second.waitFor(1)).toBeGreaterThan(0);
+    expect(second.waitForAll(1)).toBeGreaterThan(0);
     second.release();
     now += 10;
     expect(limits.size.users).toBe(1);

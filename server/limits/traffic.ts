@@ -56,12 +56,11 @@ interface Shared {
 }
 
 /**
- * What one connection may send: its own rates, and its share of its user's and its address's.
- * A class, not an object of arrows: one exists per connection, and esbuild's keepNames (tsx
- * runs the server) turns each named arrow into a ~300-byte dictionary object.
+ * What one connection may send: its own rates (the buckets it is), and its share of its user's
+ * and its address's. A class, not an object of arrows: one exists per connection, and esbuild's
+ * keepNames (tsx runs the server) turns each named arrow into a ~300-byte dictionary object.
  */
-export class ConnectionTraffic {
-  private readonly own: RateBuckets;
+export class ConnectionTraffic extends RateBuckets {
   private released = false;
 
   constructor(
@@ -72,19 +71,19 @@ export class ConnectionTraffic {
     private readonly addressKey: string,
     connection: RateLimit,
   ) {
-    this.own = new RateBuckets(connection, limits.now());
+    super(connection, limits.now());
   }
 
   /** Milliseconds until a message of `bytes` may pass every limit (0: now). */
-  waitFor(bytes: number): number {
+  waitForAll(bytes: number): number {
     const at = this.limits.now();
-    return Math.max(this.own.waitFor(bytes, at), this.user.buckets.waitFor(bytes, at), this.address.buckets.waitFor(bytes, at));
+    return Math.max(this.waitFor(bytes, at), this.user.buckets.waitFor(bytes, at), this.address.buckets.waitFor(bytes, at));
   }
 
   /** Counts a message of `bytes` against every limit. */
-  take(bytes: number): void {
+  takeFromAll(bytes: number): void {
     const at = this.limits.now();
-    this.own.take(bytes, at);
+    this.take(bytes, at);
     this.user.buckets.take(bytes, at);
     this.address.buckets.take(bytes, at);
   }
