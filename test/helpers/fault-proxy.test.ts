@@ -5,7 +5,11 @@ import { FaultProxy } from "./fault-proxy";
 let echo: Server;
 let proxy: FaultProxy;
 beforeAll(async () => {
-  echo = createServer((socket) => socket.pipe(socket));
+  echo = createServer((socket) => {
+    // A cut reaches the echo server as a reset: expected here.
+    socket.on("error", () => undefined);
+    socket.pipe(socket);
+  });
   await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", () => resolve()));
   proxy = await FaultProxy.start((echo.address() as AddressInfo).port);
 });

@@ -95,6 +95,7 @@ export class FaultProxy {
 
   private accept(client: Socket): void {
     if (this.mode === "refuse") {
+      client.on("error", () => undefined);
       client.resetAndDestroy();
       return;
     }
